@@ -1,0 +1,153 @@
+"""One catalogue: its settings, store and search index, and the jobs that span
+them (harvest, reindex, check). The CLI and the web app both start here.
+
+The index lives in `data_dir/index/<engine>/<generation>/`; the file
+`data_dir/index/<engine>/CURRENT` names the generation readers use. A rebuild
+writes a new generation aside and then swaps the pointer, so readers never see
+a half-built index.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .harvest import HarvestRunner
+from .index import SearchEngine, open_engine
+from .indexing import IndexFeeder
+from .mapping import MappingError
+from .models import HarvestRun
+from .settings import Settings
+from .sources import SourceList
+from .store import Store, open_store
+from .uris import Uris
+
+_POINTER = "CURRENT"
+
+
+@dataclass
+class CheckReport:
+    """Differences between the store and the index (empty lists: in step)."""
+
+    missing: list[str] = field(default_factory=list)  # in the store, not in the index
+    stale: list[str] = field(default_factory=list)  # index holds another version
+    extra: list[str] = field(default_factory=list)  # in the index, not (active) in the store
+    store_count: int = 0
+    index_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
+
+
+class Catalogue:
+    def __init__(self, settings: Settings, read_only: bool = False) -> None:
+        self.settings = settings
+        self.uris = Uris(settings.base_uri)
+        self.read_only = read_only
+        self._store: Store | None = None
+        self._engine: SearchEngine | None = None
+
+    # --- parts ------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings, read_only=self.read_only)
+        return self._store
+
+    @property
+    def engine_root(self) -> Path:
+        return self.settings.index_dir / self.settings.search_engine
+
+    def _current_generation(self) -> Path:
+        pointer = self.engine_root / _POINTER
+        if pointer.is_file():
+            return self.engine_root / pointer.read_text(encoding="utf-8").strip()
+        return self.engine_root / "g0"
+
+    @property
+    def engine(self) -> SearchEngine:
+        if self._engine is None:
+            path = self._current_generation()
+            path.mkdir(parents=True, exist_ok=True)
+            self._engine = open_engine(self.settings.search_engine, path)
+            if not (self.engine_root / _POINTER).exists():
+                self._swap_pointer(path.name)
+        return self._engine
+
+    def _swap_pointer(self, generation: str) -> None:
+        tmp = self.engine_root / f"{_POINTER}.tmp"
+        tmp.write_text(generation, encoding="utf-8")
+        os.replace(tmp, self.engine_root / _POINTER)  # atomic on POSIX
+
+    def reopen_engine(self) -> SearchEngine:
+        """Pick up a generation swapped in by another process."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+        return self.engine
+
+    # --- jobs -------------------------------------------------------------
+
+    def harvest(self, sources: SourceList, names: Iterable[str] = ()) -> list[HarvestRun]:
+        return HarvestRunner(self.store, self.engine, self.settings).run_all(sources, names)
+
+    def reindex(self) -> tuple[int, list[str]]:
+        """Rebuild the index from the store aside, then swap it in.
+        Returns (documents indexed, errors)."""
+        self.engine_root.mkdir(parents=True, exist_ok=True)
+        generation = f"g{time.time_ns()}"
+        path = self.engine_root / generation
+        fresh = open_engine(self.settings.search_engine, path)
+        feeder = IndexFeeder(self.store, fresh, self.uris)
+        count, errors, batch = 0, [], []
+        for doc in feeder.docs_from_store():
+            if isinstance(doc, MappingError):
+                errors.append(str(doc))
+                continue
+            batch.append(doc)
+            if len(batch) >= 1000:
+                fresh.add(batch)
+                count += len(batch)
+                batch = []
+        fresh.add(batch)
+        count += len(batch)
+        fresh.commit()
+        fresh.close()
+        old = self._current_generation()
+        self._swap_pointer(generation)
+        self.reopen_engine()
+        if old != path and old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        return count, errors
+
+    def check(self) -> CheckReport:
+        expected = IndexFeeder(self.store, self.engine, self.uris).store_versions()
+        held = self.engine.versions()
+        report = CheckReport(store_count=len(expected), index_count=len(held))
+        for uri, version in sorted(expected.items()):
+            if uri not in held:
+                report.missing.append(uri)
+            elif held[uri] != version:
+                report.stale.append(uri)
+        report.extra = sorted(set(held) - set(expected))
+        return report
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

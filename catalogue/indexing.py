@@ -1,0 +1,168 @@
+"""From the store to the search index: what a practice looks like to search.
+
+The harvest runner (for the records it just wrote) and `catalogue reindex`
+(for everything) both build index documents here, so the index can always be
+rebuilt from the store and never says something the store does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib.namespace import SKOS
+
+import vocab
+from vocab import EU_COUNTRY, GOV_LEVEL, MATURITY, PRACTICE_TYPE, THEME
+
+from .index import IndexDoc, SearchEngine
+from .mapping import MappingError, from_graph
+from .models import Practice
+from .store import Store
+from .uris import Uris
+
+_TEXT_FIELDS = ("description", "problem", "solution", "results", "costs", "transfer_conditions", "lessons")
+
+
+@cache
+def concept_labels(concept_uri: str) -> tuple[tuple[str, str], ...]:
+    """(lang, label) of a concept in our schemes, preferred and alternative."""
+    graph = vocab.schemes()
+    from rdflib import URIRef
+
+    node = URIRef(concept_uri)
+    labels = []
+    for prop in (SKOS.prefLabel, SKOS.altLabel):
+        for label in graph.objects(node, prop):
+            labels.append((getattr(label, "language", None) or "", str(label)))
+    return tuple(sorted(labels))
+
+
+def label(concept_uri: str, lang: str) -> str:
+    """The preferred label in `lang`, else English, else the code."""
+    graph = vocab.schemes()
+    from rdflib import URIRef
+
+    labels = {getattr(lbl, "language", None): str(lbl) for lbl in graph.objects(URIRef(concept_uri), SKOS.prefLabel)}
+    return labels.get(lang) or labels.get("en") or concept_uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A practice with what the index needs beyond the model."""
+
+    practice: Practice
+    version: str
+    source: str
+    programmes: tuple[str, ...] = ()
+
+
+def practice_doc(item: Indexed, uris: Uris) -> IndexDoc:
+    p = item.practice
+    concepts = (
+        [THEME[c] for c in p.themes]
+        + [PRACTICE_TYPE[c] for c in p.practice_types]
+        + [EU_COUNTRY[c] for c in p.countries]
+        + ([MATURITY[p.maturity]] if p.maturity else [])
+        + [GOV_LEVEL[c] for c in p.government_levels]
+    )
+    labels = " ".join(text for c in concepts for _lang, text in concept_labels(str(c)))
+    text: dict[str, list[str]] = {}
+    for field in _TEXT_FIELDS:
+        for lang, value in getattr(p, field).items():
+            text.setdefault(lang, []).append(value)
+    for lang, words in p.keywords.items():
+        text.setdefault(lang, []).append(" ".join(words))
+    if p.technologies or p.cities:
+        text.setdefault("en", []).append(" ".join([*p.technologies, *p.cities]))
+    languages = sorted(set(p.title) | set(p.description) | set(p.languages))
+    year = str(p.issued.year) if p.issued else ""
+    title_sort = (p.title.get("en") or next(iter(sorted(p.title.items())))[1]).casefold()
+    facets = {
+        "country": tuple(p.countries),
+        "region": tuple(p.regions),
+        "theme": tuple(p.themes),
+        "type": tuple(p.practice_types),
+        "maturity": (p.maturity,) if p.maturity else (),
+        "programme": tuple(sorted(set(item.programmes))),
+        "level": tuple(p.government_levels),
+        "language": tuple(languages),
+        "source": (item.source,),
+        "year": (year,) if year else (),
+    }
+    return IndexDoc(
+        uri=uris.practice(p.key),
+        version=item.version,
+        title=dict(p.title),
+        text={lang: "\n".join(parts) for lang, parts in text.items()},
+        labels=labels,
+        facets={k: v for k, v in facets.items() if v},
+        sort_title=title_sort,
+        date=p.issued.isoformat() if p.issued else "",
+    )
+
+
+class IndexFeeder:
+    """Reads practices from the store and feeds the engine."""
+
+    def __init__(self, store: Store, engine: SearchEngine, uris: Uris) -> None:
+        self.store = store
+        self.engine = engine
+        self.uris = uris
+        self._programmes: dict[str, str] | None = None
+
+    def programmes(self) -> dict[str, str]:
+        """project key -> programme code, from the store (cached per feeder)."""
+        if self._programmes is None:
+            rows = self.store.select(
+                "SELECT ?p ?prog WHERE { ?p <https://w3id.org/gpc/ns#programme> ?prog }"
+            )
+            self._programmes = {}
+            for row in rows:
+                key = self.uris.key_of(str(row["p"]), "project")
+                if key:
+                    self._programmes[key] = str(row["prog"]).rsplit("/", 1)[-1]
+        return self._programmes
+
+    def remember_programme(self, project_key: str, programme: str | None) -> None:
+        if programme:
+            self.programmes()[project_key] = programme
+
+    def indexed(self, practice: Practice, version: str, source: str) -> Indexed:
+        progs = self.programmes()
+        return Indexed(practice, version, source, tuple(progs[k] for k in practice.projects if k in progs))
+
+    def active_practices(self) -> Iterator[tuple[str, str, str, str]]:
+        """(practice uri, record graph, content hash, source uri) of every active practice record."""
+        rows = self.store.select(
+            """SELECT ?p ?g ?hash ?src WHERE {
+                 GRAPH ?g { ?g <http://xmlns.com/foaf/0.1/primaryTopic> ?p ;
+                              <https://w3id.org/gpc/ns#recordStatus> <https://w3id.org/gpc/ns#Active> ;
+                              <https://w3id.org/gpc/ns#contentHash> ?hash ;
+                              <http://purl.org/dc/terms/source> ?src .
+                            ?p a <https://w3id.org/gpc/ns#Practice> . } }"""
+        )
+        for row in sorted(rows, key=lambda r: (str(r["p"]), str(r["g"]))):
+            yield str(row["p"]), str(row["g"]), str(row["hash"]), str(row["src"])
+
+    def store_versions(self) -> dict[str, str]:
+        """practice uri -> version the index should hold (last record wins on ties)."""
+        return {p: h for p, _g, h, _s in self.active_practices()}
+
+    def docs_from_store(self, only: Iterable[str] | None = None) -> Iterator[IndexDoc | MappingError]:
+        wanted = set(only) if only is not None else None
+        for practice_uri, graph_uri, version, source_uri in self.active_practices():
+            if wanted is not None and practice_uri not in wanted:
+                continue
+            graph = self.store.get_record(graph_uri)
+            if graph is None:
+                continue
+            try:
+                practice = from_graph(graph, practice_uri, self.uris)
+            except MappingError as exc:
+                yield exc
+                continue
+            assert isinstance(practice, Practice)
+            source = source_uri.rsplit("/", 1)[-1]
+            yield practice_doc(self.indexed(practice, version, source), self.uris)

@@ -1,0 +1,85 @@
+"""Canonical N-Triples text for rdflib terms.
+
+One line per triple, in a form that is also valid inside SPARQL `INSERT DATA`
+and stable across runs, so it serves three uses: content hashes (change
+detection), store writes, and exports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+Triple = tuple[Node, Node, Node]
+
+_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _escape_string(text: str) -> str:
+    out = []
+    for ch in text:
+        esc = _ESCAPES.get(ch)
+        if esc is not None:
+            out.append(esc)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_IRI_FORBIDDEN = set('<>"{}|^`\\ ')
+
+
+def _escape_iri(iri: str) -> str:
+    # IRIs from harvested data may contain characters N-Triples forbids:
+    # percent-encode them rather than write an unparsable line.
+    if any(c in _IRI_FORBIDDEN or ord(c) <= 0x20 for c in iri):
+        return "".join(f"%{ord(c):02X}" if (c in _IRI_FORBIDDEN or ord(c) <= 0x20) else c for c in iri)
+    return iri
+
+
+def term(node: Node) -> str:
+    """One term in N-Triples syntax."""
+    if isinstance(node, URIRef):
+        return f"<{_escape_iri(str(node))}>"
+    if isinstance(node, Literal):
+        lexical = f'"{_escape_string(str(node))}"'
+        if node.language:
+            return f"{lexical}@{node.language.lower()}"
+        if node.datatype and node.datatype != XSD.string:
+            return f"{lexical}^^<{_escape_iri(str(node.datatype))}>"
+        return lexical
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    raise TypeError(f"not an RDF term: {node!r}")
+
+
+def line(triple: Triple) -> str:
+    s, p, o = triple
+    return f"{term(s)} {term(p)} {term(o)} ."
+
+
+def lines(triples: Iterable[Triple]) -> list[str]:
+    """Sorted, de-duplicated N-Triples lines: the canonical form."""
+    return sorted({line(t) for t in triples})
+
+
+def content_hash(canonical_lines: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for text in canonical_lines:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -1,0 +1,208 @@
+"""The embedded store: Oxigraph on disk (RocksDB) in the data directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from vocab import GPC
+
+from .base import BULK_LOAD, LOCAL_FILES, RecordState, RecordWrite, Store, StoreError
+
+_DCAT = "http://www.w3.org/ns/dcat#"
+_DCT = "http://purl.org/dc/terms/"
+_FOAF = "http://xmlns.com/foaf/0.1/"
+_PROV = "http://www.w3.org/ns/prov#"
+_XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    raise StoreError(f"unsupported term {term!r}")
+
+
+def _graph_of(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
+    graph = Graph()
+    for t in triples:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
+
+
+class OxigraphStore(Store):
+    capabilities = frozenset({BULK_LOAD, LOCAL_FILES})
+
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        """path=None gives an in-memory store (tests, benchmarks)."""
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from exc
+        self.path = path
+
+    # --- writes ---------------------------------------------------------
+
+    def write_records(self, records: Sequence[RecordWrite]) -> None:
+        if not records:
+            return
+        # One SPARQL update is one Oxigraph transaction: the whole batch
+        # (drops and inserts) lands, or nothing does.
+        parts = []
+        for rec in records:
+            parts.append(f"DROP SILENT GRAPH <{rec.graph}>")
+            parts.append("INSERT DATA { GRAPH <" + rec.graph + "> {\n" + "\n".join(rec.lines) + "\n} }")
+        self._update(" ;\n".join(parts))
+
+    def add_to_graph(self, graph: str, lines: Sequence[str]) -> None:
+        if lines:
+            self._update("INSERT DATA { GRAPH <" + graph + "> {\n" + "\n".join(lines) + "\n} }")
+
+    def withdraw_record(self, graph: str, when: datetime, run: str | None) -> None:
+        stamp = when.isoformat().replace("+00:00", "Z")
+        g = f"<{graph}>"
+        run_line = f"{g} <{_PROV}wasGeneratedBy> <{run}> ." if run else ""
+        # Two operations in one request: one transaction.
+        self._update(
+            f"""
+            DELETE {{ GRAPH {g} {{ {g} <{GPC.recordStatus}> ?s ; <{_DCT}modified> ?m ; <{_PROV}wasGeneratedBy> ?r }} }}
+            WHERE {{ GRAPH {g} {{ {g} <{GPC.recordStatus}> ?s ; <{_DCT}modified> ?m .
+                                 OPTIONAL {{ {g} <{_PROV}wasGeneratedBy> ?r }} }} }} ;
+            INSERT DATA {{ GRAPH {g} {{
+                {g} <{GPC.recordStatus}> <{GPC.Withdrawn}> ; <{_DCT}modified> "{stamp}"^^<{_XSD_DATETIME}> .
+                {run_line} }} }}
+            """
+        )
+
+    def _update(self, sparql: str) -> None:
+        try:
+            self._store.update(sparql)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"store update failed: {exc}") from exc
+
+    def bulk_load_nquads(self, data: bytes) -> None:
+        """Fast load that bypasses transactions (first loads, rebuilds)."""
+        self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
+
+    # --- reads ----------------------------------------------------------
+
+    def record_states(self, source_uri: str) -> dict[str, RecordState]:
+        rows = self._store.query(
+            f"""
+            SELECT ?g ?hash ?status ?issued ?topic WHERE {{
+              GRAPH ?g {{ ?g <{_DCT}source> <{source_uri}> ;
+                           <{GPC.contentHash}> ?hash ;
+                           <{GPC.recordStatus}> ?status ;
+                           <{_DCT}issued> ?issued ;
+                           <{_FOAF}primaryTopic> ?topic . }}
+            }}"""
+        )
+        states = {}
+        for row in rows:
+            graph = row["g"].value
+            states[graph] = RecordState(
+                graph=graph,
+                content_hash=row["hash"].value,
+                status="withdrawn" if row["status"].value == str(GPC.Withdrawn) else "active",
+                first_seen=datetime.fromisoformat(row["issued"].value.replace("Z", "+00:00")),
+                primary_topic=row["topic"].value,
+            )
+        return states
+
+    def get_record(self, graph: str) -> Graph | None:
+        name = ox.NamedNode(graph)
+        if not self._store.contains_named_graph(name):
+            return None
+        return _graph_of(self._store.quads_for_pattern(None, None, None, name))
+
+    def _query(self, sparql: str):  # type: ignore[no-untyped-def]
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise StoreError(f"invalid SPARQL: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+
+    def select(self, sparql: str) -> list[dict[str, Node]]:
+        result = self._query(sparql)
+        if not isinstance(result, ox.QuerySolutions):
+            raise StoreError("not a SELECT query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def construct(self, sparql: str) -> Graph:
+        result = self._query(sparql)
+        if not isinstance(result, ox.QueryTriples):
+            raise StoreError("not a CONSTRUCT or DESCRIBE query")
+        return _graph_of(result)
+
+    def ask(self, sparql: str) -> bool:
+        result = self._query(sparql)
+        if not isinstance(result, ox.QueryBoolean):
+            raise StoreError("not an ASK query")
+        return bool(result)
+
+    def count_records(self) -> int:
+        rows = self._store.query(
+            f"SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH ?g {{ ?g a <{_DCAT}CatalogRecord> }} }}"
+        )
+        return int(next(iter(rows))["n"].value)
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph store (for the SPARQL endpoint's serialisers)."""
+        return self._store
+
+    # --- files ----------------------------------------------------------
+
+    def export_nquads(self, out: BinaryIO, graphs: Iterable[str] | None = None) -> None:
+        if graphs is None:
+            names = sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        else:
+            names = sorted(graphs)
+        for name in names:
+            lines = sorted(
+                f"{q.subject} {q.predicate} {q.object} <{name}> .\n"
+                for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+            )
+            out.write("".join(lines).encode("utf-8"))
+
+    def import_nquads(self, data: BinaryIO) -> None:
+        try:
+            self._store.load(data, format=ox.RdfFormat.N_QUADS)
+        except SyntaxError as exc:
+            raise StoreError(f"invalid N-Quads: {exc}") from exc
+
+    def close(self) -> None:
+        try:
+            self._store.flush()
+        except (OSError, AttributeError):
+            pass
