@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Keys become URI path segments: keep them to a safe, readable alphabet.
 KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,199}$"
@@ -108,6 +108,12 @@ class ContactPoint(Model):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ContactPoint:
+        if not (self.name or self.email or self.url):
+            raise ValueError("a contact point needs a name, an email or a URL")
+        return self
 
 
 class Organisation(Model):

@@ -10,6 +10,7 @@ nothing and a plain DCAT-AP source gives what it has.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Literal as Lit
 
@@ -64,6 +65,20 @@ def guess_format(location: str, media_type: str) -> str | None:
     return None
 
 
+def parse_rdf(body: bytes, fmt: str, location: str) -> Graph:
+    """Parse RDF into one graph (named graphs in the input are merged)."""
+    graph = Graph()
+    try:
+        with warnings.catch_warnings():
+            # rdflib's JSON-LD parser goes through its own deprecated
+            # ConjunctiveGraph API; that is rdflib's business, not the user's.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            graph.parse(data=body, format=fmt, publicID=location)
+    except Exception as exc:  # rdflib raises many kinds; all mean "unparsable"
+        raise SourceError(f"{location}: not valid {fmt}: {type(exc).__name__}: {exc}") from None
+    return graph
+
+
 def local_id(node: URIRef | BNode, graph: Graph) -> str:
     """The source's own identifier of a resource: dcterms:identifier, else its IRI."""
     ident = graph.value(node, DCTERMS.identifier)
@@ -86,11 +101,7 @@ class DcatHarvester(Harvester):
         fmt = self.options.format or guess_format(fetched.location, fetched.content_type)
         if fmt is None:
             raise SourceError(f"{fetched.location}: cannot tell the RDF format; set format in sources.toml")
-        graph = Graph()
-        try:
-            graph.parse(data=fetched.body, format=fmt, publicID=fetched.location)
-        except Exception as exc:  # rdflib raises many kinds; all mean "unparsable"
-            raise SourceError(f"{fetched.location}: not valid {fmt}: {type(exc).__name__}: {exc}") from None
+        graph = parse_rdf(fetched.body, fmt, fetched.location)
         prefix = self.options.key_prefix or self.source.name
         subjects = sorted({s for cls in PRACTICE_CLASSES for s in graph.subjects(RDF.type, cls)}, key=str)
         for subject in subjects:

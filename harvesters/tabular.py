@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+import vocab
 from catalogue.models import ContactPoint, Organisation, Practice, Project, RecordFailure, SourceRecord
 from catalogue.uris import mint_key, organisation_key, project_key_for_grant
 
@@ -101,8 +102,16 @@ class TabularHarvester(Harvester):
         return "" if value is None else str(value).strip()
 
     def _list(self, row: dict[str, Any], field: str) -> list[str]:
-        cell = self._cell(row, field)
-        return [part.strip() for part in cell.split(self.options.separator) if part.strip()] if cell else []
+        column = self.options.columns.get(field)
+        raw = row.get(column) if column else None
+        if isinstance(raw, list):  # JSON sources may already hold lists
+            values = [str(v).strip() for v in raw if v is not None and str(v).strip()]
+        else:
+            cell = self._cell(row, field)
+            values = [part.strip() for part in cell.split(self.options.separator) if part.strip()] if cell else []
+        if field in ("countries", "participant_countries"):
+            values = [_country(v) for v in values]
+        return values
 
     def _row(self, row: dict[str, Any]) -> list[Practice | Project | Organisation]:
         if self.options.entity == "project":
@@ -174,7 +183,7 @@ class TabularHarvester(Harvester):
                 data[field] = values
         organisations: dict[str, Organisation] = {}
         if name := self._cell(row, "coordinator"):
-            country = self._cell(row, "coordinator_country") or None
+            country = _country(self._cell(row, "coordinator_country")) or None
             coordinator = Organisation(key=organisation_key(name, country), name={lang: name}, country=country)
             organisations[coordinator.key] = coordinator
             data["coordinator"] = coordinator.key
@@ -189,6 +198,14 @@ class TabularHarvester(Harvester):
         if not data.get("countries"):
             data["countries"] = sorted({o.country for o in organisations.values() if o.country})
         return [Project.model_validate(data), *organisations.values()]
+
+
+def _country(code: str) -> str:
+    """Alpha-2 codes (and Greece's EL) to the EU authority table's alpha-3."""
+    code = code.upper()
+    if len(code) == 2:
+        return vocab.country_codes().get("GR" if code == "EL" else code, code)
+    return code
 
 
 def _year_date(year: str) -> date:

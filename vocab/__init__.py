@@ -124,3 +124,10 @@ def concept_codes(scheme: str) -> frozenset[str]:
     """The codes (skos:notation) of one of our concept schemes, by SCHEME_FILES name."""
     graph = load_graph(SCHEME_FILES[scheme])
     return frozenset(str(code) for code in graph.objects(None, SKOS.notation))
+
+
+@cache
+def country_codes() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 -> EU authority-table code (IT -> ITA), for our countries."""
+    graph = load_graph(SCHEME_FILES["country"])
+    return {str(iso2): str(c).rsplit("/", 1)[-1] for c, iso2 in graph.subject_objects(GPC.iso2)}

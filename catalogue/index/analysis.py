@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from catalogue.index.base import IndexDoc
+from catalogue.index.base import FACETS, IndexDoc, QuerySyntaxError
 
 # The EU's 24 official languages: each gets its own pair of fields.
 INDEXED_LANGUAGES: tuple[str, ...] = (
@@ -330,3 +330,21 @@ def suggest_query(
     if not changed:
         return None
     return "".join(pieces) + text[pos:]
+
+
+# --- facets and related documents ------------------------------------------
+
+# "More like this": sharing a theme outranks sharing a type, which outranks
+# text similarity alone (constant scores far above any text score).
+RELATED_WEIGHTS: Mapping[str, float] = {"theme": 1_000.0, "type": 100.0}
+RELATED_TERMS = 25  # most distinctive words of the doc used for text similarity
+
+
+def check_facet(facet: str) -> None:
+    if facet not in FACETS:
+        raise QuerySyntaxError(f"unknown facet {facet!r}; known facets: {', '.join(FACETS)}")
+
+
+def sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Facet counts by count desc, then value (the order `Result` promises)."""
+    return sorted((p for p in pairs if p[1] > 0), key=lambda p: (-p[1], p[0]))

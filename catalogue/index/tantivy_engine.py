@@ -1,0 +1,417 @@
+"""The default engine: Tantivy (Rust) through its Python bindings.
+
+Layout of a document (see `analysis` for the analysers):
+
+* `uri`, `version`: raw keywords, stored; `payload`: stored JSON (titles,
+  texts, labels, facets) used for hits, snippets and "more like this".
+* `title_<k>`, `text_<k>`, `all`: analysed text, not stored.
+* one raw, multi-valued fast field per facet (terms aggregations count them).
+* `sort_title` (raw fast text) and `date_key` (i64 fast) for sorting.
+
+Searches take one searcher snapshot each, so concurrent searches from a
+thread pool are safe; writes go through one lazily created `IndexWriter`
+that is released after each commit (so another process can write later).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from catalogue.index import analysis as an
+from catalogue.index.base import FACETS, Hit, IndexDoc, Query, QuerySyntaxError, Result, SearchEngine
+
+_PLAIN = "gp_plain"
+# Exact counts need every bucket: 65,000 is tantivy's default bucket limit,
+# far above the distinct values of any facet we have.
+_FACET_BUCKETS = 65_000
+_SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
+
+Occur = tantivy.Occur
+
+
+def _analyzer(stemmer: str | None) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(an.MAX_TOKEN_CHARS))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+    )
+    if stemmer:
+        builder = builder.filter(tantivy.Filter.stemmer(stemmer))
+    return builder.build()
+
+
+def _tokenizer_name(key: str) -> str:
+    return f"gp_{key}" if key in an.STEMMERS else _PLAIN
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    analyzers = {_PLAIN: _analyzer(None)}
+    for key, stemmer in an.STEMMERS.items():
+        analyzers[_tokenizer_name(key)] = _analyzer(stemmer)
+    return analyzers
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("uri", stored=True, tokenizer_name="raw")
+    builder.add_text_field("version", stored=True, tokenizer_name="raw")
+    builder.add_bytes_field("payload", stored=True, indexed=False)
+    for key in an.FIELD_KEYS:
+        builder.add_text_field(an.title_field(key), tokenizer_name=_tokenizer_name(key))
+        builder.add_text_field(an.text_field(key), tokenizer_name=_tokenizer_name(key))
+    builder.add_text_field(an.ALL_FIELD, tokenizer_name=_PLAIN)
+    for facet in FACETS:
+        builder.add_text_field(facet, tokenizer_name="raw", fast=True)
+    builder.add_text_field("sort_title", tokenizer_name="raw", fast=True)
+    builder.add_integer_field("date_key", fast=True)
+    return builder.build()
+
+
+class TantivyEngine(SearchEngine):
+    name = "tantivy"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(Path(path))
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._schema = _schema()
+        self._index = self._open_index()
+        self._analyzers = _analyzers()
+        for tokenizer, analyzer in self._analyzers.items():
+            self._index.register_tokenizer(tokenizer, analyzer)
+        self._fields = an.search_fields()
+        # Fields whose vocabulary tells whether a word is known ("did you
+        # mean"): `all` holds every word unstemmed, stemmed fields the stems.
+        self._vocab_fields = [(an.ALL_FIELD, self._analyzers[_PLAIN])] + [
+            (field(key), self._analyzers[_tokenizer_name(key)])
+            for key in an.STEMMERS
+            for field in (an.title_field, an.text_field)
+        ]
+        self._writer: tantivy.IndexWriter | None = None
+        self._write_lock = threading.Lock()
+
+    def _open_index(self) -> tantivy.Index:
+        try:
+            return tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+        # The index is derived data: an index of an older layout is rebuilt
+        # empty, and `catalogue check` / `reindex` refill it.
+        return tantivy.Index(self._schema, path=str(self.path), reuse=False)
+
+    # --- writing -----------------------------------------------------------
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer()
+        return self._writer
+
+    def add(self, docs: Iterable[IndexDoc]) -> None:
+        with self._write_lock:
+            writer = self._get_writer()
+            for doc in docs:
+                # A delete applies to every earlier add, even uncommitted ones.
+                writer.delete_documents_by_term("uri", doc.uri)
+                writer.add_document(self._document(doc))
+
+    def _document(self, doc: IndexDoc) -> tantivy.Document:
+        out = tantivy.Document()
+        out.add_text("uri", doc.uri)
+        out.add_text("version", doc.version)
+        out.add_bytes("payload", an.payload(doc).encode("utf-8"))
+        texts = an.field_texts(doc)
+        for key, values in texts.titles.items():
+            for value in values:
+                out.add_text(an.title_field(key), value)
+        for key, values in texts.texts.items():
+            for value in values:
+                out.add_text(an.text_field(key), value)
+        for value in texts.everything:
+            out.add_text(an.ALL_FIELD, value)
+        for facet in FACETS:
+            for value in an.facet_values(doc, facet):
+                out.add_text(facet, an.safe_text(value))
+        out.add_text("sort_title", an.safe_text(an.sort_title(doc)))
+        out.add_integer("date_key", an.date_key(doc.date))
+        return out
+
+    def delete(self, uris: Iterable[str]) -> None:
+        with self._write_lock:
+            writer = self._get_writer()
+            for uri in uris:
+                writer.delete_documents_by_term("uri", uri)
+
+    def commit(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.commit()
+                # Finish merges and drop the writer: it holds the directory
+                # lock, which another engine object or process may need.
+                self._writer.wait_merging_threads()
+                self._writer = None
+            self._index.reload()
+
+    def clear(self) -> None:
+        with self._write_lock:
+            self._get_writer().delete_all_documents()
+        self.commit()
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._writer = None  # uncommitted writes are dropped with it
+
+    # --- reading -----------------------------------------------------------
+
+    def versions(self) -> dict[str, str]:
+        searcher = self._index.searcher()
+        if searcher.num_docs == 0:
+            return {}
+        hits = searcher.search(tantivy.Query.all_query(), searcher.num_docs, count=False).hits
+        out = {}
+        for _, address in hits:
+            doc = searcher.doc(address)
+            out[doc.get_first("uri")] = doc.get_first("version")
+        return out
+
+    def count(self) -> int:
+        return self._index.searcher().num_docs
+
+    def search(self, query: Query) -> Result:
+        searcher = self._index.searcher()
+        text = an.clean_query(query.text)
+        text_query = self._text_query(text)
+        filters = self._filter_queries(query.filters)
+        combined = self._combine(text_query, filters.values())
+        total, hits = self._hits(searcher, combined, text_query, query)
+        facets = self._facet_counts(searcher, text_query, filters, query.facets)
+        suggestion = self._suggest(searcher, text) if text else None
+        return Result(total=total, hits=hits, facets=facets, suggestion=suggestion)
+
+    def _text_query(self, text: str) -> tantivy.Query | None:
+        """The parsed text query, or None for "every document"."""
+        if not text:
+            return None
+        try:
+            parsed, _errors = self._index.parse_query_lenient(
+                text,
+                default_field_names=list(self._fields),
+                field_boosts=self._fields,
+                conjunction_by_default=True,
+            )
+        except ValueError as exc:  # lenient parsing should not fail; say so if it does
+            raise QuerySyntaxError(f"could not understand the query: {exc}") from exc
+        return parsed
+
+    def _filter_queries(self, filters: Mapping[str, tuple[str, ...]]) -> dict[str, tantivy.Query]:
+        out = {}
+        for facet, values in filters.items():
+            an.check_facet(facet)
+            wanted = list(dict.fromkeys(an.safe_text(v) for v in values if v))
+            if wanted:
+                out[facet] = tantivy.Query.term_set_query(self._schema, facet, wanted)
+        return out
+
+    @staticmethod
+    def _combine(text_query: tantivy.Query | None, filters: Iterable[tantivy.Query]) -> tantivy.Query:
+        # Filters restrict without scoring, so relevance comes from the text only.
+        clauses = [(Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        if not clauses:
+            return text_query if text_query is not None else tantivy.Query.all_query()
+        if text_query is not None:
+            clauses.insert(0, (Occur.Must, text_query))
+        return tantivy.Query.boolean_query(clauses)
+
+    def _hits(
+        self,
+        searcher: tantivy.Searcher,
+        combined: tantivy.Query,
+        text_query: tantivy.Query | None,
+        query: Query,
+    ) -> tuple[int, list[Hit]]:
+        # Clamp paging: tantivy panics on limit 0 and needs no offset beyond its docs.
+        offset = min(max(query.offset, 0), searcher.num_docs)
+        limit = max(query.limit, 0)
+        options: dict[str, Any] = {}
+        if query.sort == "newest":
+            options = {"order_by_field": "date_key", "order": tantivy.Order.Desc}
+        elif query.sort == "title":
+            options = {"order_by_field": "sort_title", "order": tantivy.Order.Asc}
+        result = searcher.search(combined, max(limit, 1), count=True, offset=offset, **options)
+        snippets = _Snippets(searcher, self._schema, text_query)
+        hits = []
+        for score, address in result.hits[:limit]:
+            doc = searcher.doc(address)
+            stored = an.read_payload(doc.get_first("payload"))
+            hits.append(
+                Hit(
+                    uri=doc.get_first("uri"),
+                    score=float(score) if query.sort == "relevance" else 0.0,
+                    title=an.pick_title(stored["title"], query.lang),
+                    snippet=snippets.html(stored["text"], query.lang),
+                    facets=an.hit_facets(stored["facets"]),
+                )
+            )
+        return result.count, hits
+
+    def _facet_counts(
+        self,
+        searcher: tantivy.Searcher,
+        text_query: tantivy.Query | None,
+        filters: Mapping[str, tantivy.Query],
+        facets: Iterable[str],
+    ) -> dict[str, list[tuple[str, int]]]:
+        # Multi-select rule: a facet's counts ignore its own filter. Facets
+        # without a filter share one aggregation; each filtered one needs its own.
+        groups: dict[str | None, list[str]] = {}
+        for facet in dict.fromkeys(facets):
+            an.check_facet(facet)
+            groups.setdefault(facet if facet in filters else None, []).append(facet)
+        counts: dict[str, list[tuple[str, int]]] = {}
+        for excluded, names in groups.items():
+            others = [f for name, f in filters.items() if name != excluded]
+            aggs = {name: {"terms": {"field": name, "size": _FACET_BUCKETS}} for name in names}
+            result = searcher.aggregate(self._combine(text_query, others), aggs)
+            for name in names:
+                buckets = result.get(name, {}).get("buckets", [])
+                counts[name] = an.sorted_counts((str(b["key"]), int(b["doc_count"])) for b in buckets)
+        return counts
+
+    # --- "did you mean" ----------------------------------------------------
+
+    def _suggest(self, searcher: tantivy.Searcher, text: str) -> str | None:
+        plain = self._analyzers[_PLAIN]
+
+        def known(word: str) -> bool:
+            for field, analyzer in self._vocab_fields:
+                tokens = analyzer.analyze(word)
+                if tokens and all(searcher.doc_freq(field, t) > 0 for t in tokens):
+                    return True
+            return False
+
+        def candidates(token: str) -> list[tuple[str, int]]:
+            # A fuzzy term query finds the documents holding a near word over
+            # the whole vocabulary; the words themselves come from their text.
+            for distance in range(1, an.max_edits(token) + 1):
+                fuzzy = tantivy.Query.fuzzy_term_query(
+                    self._schema, an.ALL_FIELD, token, distance=distance, transposition_cost_one=True
+                )
+                words: set[str] = set()
+                for _, address in searcher.search(fuzzy, _SUGGEST_DOCS, count=False).hits:
+                    stored = an.read_payload(searcher.doc(address).get_first("payload"))
+                    body = " ".join([*stored["title"].values(), *stored["text"].values(), stored["labels"]])
+                    words.update(w for w in plain.analyze(body) if an.edit_distance(token, w, distance) <= distance)
+                if words:
+                    return [(w, searcher.doc_freq(an.ALL_FIELD, w)) for w in words]
+            return []
+
+        return an.suggest_query(text, plain.analyze, known, candidates)
+
+    # --- related -----------------------------------------------------------
+
+    def more_like_this(self, uri: str, limit: int = 5) -> list[Hit]:
+        searcher = self._index.searcher()
+        found = searcher.search(tantivy.Query.term_query(self._schema, "uri", uri), 1, count=False).hits
+        if not found or limit <= 0:
+            return []
+        stored = an.read_payload(searcher.doc(found[0][1]).get_first("payload"))
+        clauses = [(Occur.Should, q) for q in self._related_queries(stored)]
+        if not clauses:
+            return []
+        clauses.append((Occur.MustNot, tantivy.Query.term_query(self._schema, "uri", uri)))
+        result = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False)
+        hits = []
+        for score, address in result.hits:
+            doc = searcher.doc(address)
+            other = an.read_payload(doc.get_first("payload"))
+            hits.append(
+                Hit(
+                    uri=doc.get_first("uri"),
+                    score=float(score),
+                    title=an.pick_title(other["title"], "en"),
+                    snippet=an.excerpt_html(next(iter(_texts_in_order(other["text"], "en")), "")),
+                    facets=an.hit_facets(other["facets"]),
+                )
+            )
+        return hits
+
+    def _related_queries(self, stored: dict) -> list[tantivy.Query]:
+        """Shared themes and types as constant tiers, plus text similarity."""
+        queries = []
+        for facet, weight in an.RELATED_WEIGHTS.items():
+            for value in stored["facets"].get(facet, []):
+                term = tantivy.Query.term_query(self._schema, facet, value)
+                queries.append(tantivy.Query.const_score_query(term, weight))
+        fields: dict[str, list[str]] = {}
+        for lang, value in stored["title"].items():
+            if value:
+                fields.setdefault(an.title_field(an.field_key(lang)), []).append(value)
+        for lang, value in stored["text"].items():
+            if value:
+                fields.setdefault(an.text_field(an.field_key(lang)), []).append(value)
+        if fields:
+            queries.append(
+                tantivy.Query.more_like_this_document_fields_query(
+                    self._schema,
+                    fields,
+                    min_doc_frequency=1,
+                    min_term_frequency=1,
+                    max_query_terms=an.RELATED_TERMS,
+                    min_word_length=3,
+                )
+            )
+        return queries
+
+
+class _Snippets:
+    """Per-search snippet generators, one per language field, made on demand."""
+
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query | None) -> None:
+        self._searcher = searcher
+        self._schema = schema
+        self._query = query
+        self._generators: dict[str, tantivy.SnippetGenerator] = {}
+
+    def _generator(self, field: str) -> tantivy.SnippetGenerator:
+        if field not in self._generators:
+            generator = tantivy.SnippetGenerator.create(self._searcher, self._query, self._schema, field)
+            generator.set_max_num_chars(an.SNIPPET_CHARS)
+            self._generators[field] = generator
+        return self._generators[field]
+
+    def html(self, texts: Mapping[str, str], lang: str) -> str:
+        languages = an.snippet_languages(texts, lang)
+        if self._query is not None:
+            for tag in languages:
+                field = an.text_field(an.field_key(tag))
+                snippet = self._generator(field).snippet_from_doc(tantivy.Document(**{field: [texts[tag]]}))
+                marked = _snippet_html(snippet, texts[tag])
+                if marked is not None:
+                    return marked
+        return an.excerpt_html(texts[languages[0]]) if languages else ""
+
+
+def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
+    """Tantivy gives byte offsets; turn them into char offsets and mark them."""
+    ranges = snippet.highlighted()
+    if not ranges:
+        return None
+    raw = snippet.fragment().encode("utf-8")
+
+    def chars(offset: int) -> int:
+        return len(raw[:offset].decode("utf-8", "ignore"))
+
+    spans = [(chars(r.start), chars(r.end)) for r in ranges]
+    where = snippet.fragment_range()
+    return an.mark_html(
+        snippet.fragment(), spans, lead=where.start > 0, trail=where.end < len(text.encode("utf-8"))
+    )
+
+
+def _texts_in_order(texts: Mapping[str, str], lang: str) -> list[str]:
+    return [texts[tag] for tag in an.snippet_languages(texts, lang)]
