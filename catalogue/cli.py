@@ -39,7 +39,7 @@ def _fail(message: str, code: int = 2) -> Any:
 
 
 def demo_sources_path() -> Path:
-    return Path(str(resources.files("catalogue").joinpath("demo", "sources.toml")))
+    return Path(str(resources.files("catalogue").joinpath("demo/sources.toml")))
 
 
 def _run_summary(run: HarvestRun) -> dict[str, Any]:

@@ -21,13 +21,13 @@ PRACTICE = """
 
 
 def write_source(folder: Path, practices: dict[str, str], extra: str = "") -> Path:
-    path = folder / "source.nt"
+    path = folder / "source.ttl"
     path.write_text("".join(PRACTICE.format(slug=s, title=t) for s, t in practices.items()) + extra)
     return path
 
 
 def sources_for(folder: Path) -> object:
-    text = '[[source]]\nname = "local"\nkind = "dcat"\nurl = "source.nt"\n'
+    text = '[[source]]\nname = "local"\nkind = "dcat"\nurl = "source.ttl"\n'
     return parse_sources(text, folder / "sources.toml")
 
 
@@ -83,7 +83,7 @@ def test_broken_source_leaves_the_catalogue_as_it_was(tmp_path: Path, make_catal
     cat = make_catalogue()
     cat.harvest(sources_for(tmp_path))
     before = export(cat)
-    (tmp_path / "source.nt").write_text("<https://src.example/p/a> this is not N-Triples")
+    (tmp_path / "source.ttl").write_text("<https://src.example/p/a> this is not N-Triples")
     [run] = cat.harvest(sources_for(tmp_path))
     assert run.status == "failed"
     assert "not valid" in run.errors[0].reason

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -88,15 +89,16 @@ CURIE = re.compile(r"\b(" + "|".join(vocab.PREFIXES) + r"):([A-Za-z][A-Za-z0-9]*
 def profile_properties() -> frozenset[URIRef]:
     """Every property docs/profile.md uses for our data.
 
-    From the property column of the Practice, Project and Organisation tables
-    (leaving out the super-properties named in parentheses) and from the prose
+    From the Practice, Project and Organisation tables (the property column,
+    and the object column, which names the contact point's vCard properties;
+    leaving out the super-properties named in parentheses) and from the prose
     of the catalogue-record section. Datatypes (xsd:) and classes (capitalised
     local names) are not properties."""
     found: set[URIRef] = set()
     for section in ("Practice", "Project", "Organisation"):
         for row in table_rows(profile_section(section)):
-            cell = re.sub(r"\(.*?\)", "", row[1])
-            found.update(expand(m.group(0)) for m in CURIE.finditer(cell))
+            cells = re.sub(r"\(.*?\)", "", " ".join(row[1:]))
+            found.update(expand(m.group(0)) for m in CURIE.finditer(cells))
     prose = profile_section("Catalogue record and harvest run")
     found.update(expand(m.group(0)) for m in CURIE.finditer(prose))
     return frozenset(p for p in found if not str(p).startswith(str(XSD)) and p.split("/")[-1].split("#")[-1][0].islower())
@@ -381,14 +383,14 @@ BASE = "https://gpc.example.org"
 PRACTICE = URIRef(f"{BASE}/id/practice/open-budget")
 CONTACT = URIRef(f"{PRACTICE}#contact")
 PROJECT = URIRef(f"{BASE}/id/project/grant-959201")
-ORG = URIRef(f"{BASE}/id/organisation/ita-comune-di-milano")
+ORGANISATION = URIRef(f"{BASE}/id/organisation/ita-comune-di-milano")
 RECORD = URIRef(f"{BASE}/id/record/demo/42")
 RUN = URIRef(f"{BASE}/id/run/demo/20240102T030405000000Z")
 SOURCE = URIRef(f"{BASE}/id/source/demo")
 
 VALID = f"""
 @prefix adms: <{ADMS}> . @prefix dcat: <{DCAT}> . @prefix dcterms: <{DCTERMS}> .
-@prefix foaf: <{FOAF}> . @prefix org: <{ORG}> . @prefix prov: <{PROV}> .
+@prefix foaf: <{FOAF}> . @prefix org: <{ORGANISATION}> . @prefix prov: <{PROV}> .
 @prefix vcard: <{VCARD}> . @prefix xsd: <{XSD}> . @prefix gpc: <{GPC}> .
 @prefix schema: <{SCHEMA}> . @prefix rdfs: <{RDFS}> .
 
@@ -406,7 +408,7 @@ VALID = f"""
         <http://data.europa.eu/nuts/code/ITC4C> ;
     gpc:city "Milano" ;
     dcterms:language <http://publications.europa.eu/resource/authority/language/ITA> ;
-    dcterms:publisher <{ORG}> ;
+    dcterms:publisher <{ORGANISATION}> ;
     gpc:project <{PROJECT}> ;
     dcat:contactPoint <{CONTACT}> ;
     dcat:landingPage <https://example.org/open-budget> ;
@@ -422,10 +424,10 @@ VALID = f"""
     gpc:programme <https://w3id.org/gpc/programme/h2020> ;
     schema:startDate "2021-01-01"^^xsd:date ; schema:endDate "2023-12-31"^^xsd:date ;
     gpc:totalCost "4999762.5"^^xsd:decimal ; gpc:euContribution "4999762.5"^^xsd:decimal ;
-    gpc:coordinator <{ORG}> ; gpc:participant <{ORG}> ;
+    gpc:coordinator <{ORGANISATION}> ; gpc:participant <{ORGANISATION}> ;
     dcterms:spatial <http://publications.europa.eu/resource/authority/country/ITA> .
 
-<{ORG}> a foaf:Organization, org:Organization ;
+<{ORGANISATION}> a foaf:Organization, org:Organization ;
     foaf:name "Comune di Milano"@it ;
     dcterms:spatial <http://publications.europa.eu/resource/authority/country/ITA> ;
     gpc:governmentLevel <https://w3id.org/gpc/government-level/local> ;
@@ -510,7 +512,7 @@ MUTATIONS = [
     ("two coordinators", [], [(PROJECT, GPC.coordinator, PRACTICE)], (PROJECT, GPC.coordinator)),
     ("programme outside the scheme", [(PROJECT, GPC.programme, None)], [(PROJECT, GPC.programme, URIRef("https://example.org/h2020"))], (PROJECT, GPC.programme)),
     ("project with a NUTS region", [], [(PROJECT, DCTERMS.spatial, URIRef("http://data.europa.eu/nuts/code/ITC4C"))], (PROJECT, DCTERMS.spatial)),
-    ("organisation without name", [(ORG, FOAF.name, None)], [], (ORG, FOAF.name)),
+    ("organisation without name", [(ORGANISATION, FOAF.name, None)], [], (ORGANISATION, FOAF.name)),
     ("record without status", [(RECORD, GPC.recordStatus, None)], [], (RECORD, GPC.recordStatus)),
     ("unknown record status", [(RECORD, GPC.recordStatus, None)], [(RECORD, GPC.recordStatus, GPC.Deleted)], (RECORD, GPC.recordStatus)),
     ("record issued as a date", [(RECORD, DCTERMS.issued, None)], [(RECORD, DCTERMS.issued, _lit("2024-01-02", XSD.date))], (RECORD, DCTERMS.issued)),
@@ -565,7 +567,11 @@ def test_context_has_a_term_for_every_profile_property() -> None:
 
 
 def parse_jsonld(document: dict) -> Graph:
-    return Graph().parse(data=json.dumps(document), format="json-ld")
+    with warnings.catch_warnings():
+        # rdflib 7.6's JSON-LD parser builds a ConjunctiveGraph internally and
+        # warns about it; nothing we can change from here.
+        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+        return Graph().parse(data=json.dumps(document), format="json-ld")
 
 
 def test_context_reads_a_practice() -> None:
