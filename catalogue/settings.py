@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     )
     store: str = Field(
         default="oxigraph",
-        description="RDF store: 'oxigraph' (embedded, in data_dir/store) or a remote SPARQL 1.1 server as 'sparql+http://host/path'.",
+        description="RDF store: 'oxigraph', the embedded store in data_dir/store (a remote SPARQL 1.1 backend is planned).",
     )
     search_engine: str = Field(
         default="tantivy",
@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         description="The sources file `catalogue harvest` reads when --sources is not given.",
     )
     user_agent: str = Field(
-        default="GoodPracticeCatalogue/0.1 (+https://github.com/good-practice-catalogue)",
+        default="GoodPracticeCatalogue/0.1 (harvester)",
         description="User-Agent header of every harvest request.",
     )
     http_timeout: float = Field(default=30.0, gt=0, description="Seconds before a harvest request times out.")
@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     @field_validator("store")
     @classmethod
     def _check_store(cls, value: str) -> str:
-        if value != "oxigraph" and not value.startswith(("sparql+http://", "sparql+https://")):
-            raise ValueError("must be 'oxigraph' or 'sparql+http(s)://...'")
+        if value != "oxigraph":
+            raise ValueError("must be 'oxigraph' (the only backend in this version)")
         return value
 
     @field_validator("search_engine")

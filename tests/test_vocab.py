@@ -390,7 +390,7 @@ SOURCE = URIRef(f"{BASE}/id/source/demo")
 
 VALID = f"""
 @prefix adms: <{ADMS}> . @prefix dcat: <{DCAT}> . @prefix dcterms: <{DCTERMS}> .
-@prefix foaf: <{FOAF}> . @prefix org: <{ORGANISATION}> . @prefix prov: <{PROV}> .
+@prefix foaf: <{FOAF}> . @prefix org: <{ORG}> . @prefix prov: <{PROV}> .
 @prefix vcard: <{VCARD}> . @prefix xsd: <{XSD}> . @prefix gpc: <{GPC}> .
 @prefix schema: <{SCHEMA}> . @prefix rdfs: <{RDFS}> .
 
@@ -459,11 +459,15 @@ def valid_graph() -> Graph:
 
 
 def violations(graph: Graph) -> set[tuple[URIRef, URIRef]]:
-    """(focus node, result path) of each violation; empty when the graph conforms."""
+    """(focus node, result path) of each violation; empty when the graph conforms.
+
+    Only the report's top-level results: a failed sh:node (the contact point,
+    a run error) is reported on the referring node and property, with the
+    nested result as sh:detail."""
     conforms, report, _ = pyshacl.validate(graph, shacl_graph=vocab.shapes())
     found = {
         (report.value(r, SH.focusNode), report.value(r, SH.resultPath))
-        for r in report.subjects(RDF.type, SH.ValidationResult)
+        for r in report.objects(None, SH.result)
     }
     assert conforms == (not found)
     return found

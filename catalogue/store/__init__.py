@@ -7,7 +7,7 @@ from .base import RecordState, RecordWrite, Store, StoreError
 
 
 def open_store(settings: Settings, read_only: bool = False) -> Store:
-    """The store the settings name: embedded Oxigraph or a remote SPARQL server."""
+    """The store the settings name (embedded Oxigraph in this version)."""
     if settings.store == "oxigraph":
         from .oxigraph import OxigraphStore
 

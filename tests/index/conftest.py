@@ -10,7 +10,8 @@ import pytest
 from catalogue.index import ENGINES, SearchEngine, open_engine
 
 
-@pytest.fixture(params=sorted(ENGINES))
+# Session scope: hypothesis tests may use it (they open their own engines).
+@pytest.fixture(params=sorted(ENGINES), scope="session")
 def engine_name(request: pytest.FixtureRequest) -> str:
     return request.param
 
