@@ -237,26 +237,27 @@ def _read(field: Field, objects: list[Any], uris: Uris) -> Any:
         iris = [str(o) for o in objects if isinstance(o, URIRef)]
         return iris if codec == "iris" else (_pick(iris) if iris else None)
     if codec == "date":
-        dates = [_parse_date(o) for o in objects]
-        kept = [d for d in dates if d is not None]
-        return min(kept) if kept else None
+        return min(_parse_date(o, field) for o in objects)
     if codec == "decimal":
-        amounts = []
-        for obj in objects:
-            try:
-                amounts.append(Decimal(str(obj)))
-            except InvalidOperation:
-                continue
-        return _pick(amounts) if amounts else None
+        return _pick([_parse_decimal(o, field) for o in objects])
     raise AssertionError(f"unknown codec {codec}")
 
 
-def _parse_date(obj: Any) -> date | None:
-    text = str(obj)
+def _parse_date(obj: Any, field: Field) -> date:
+    # Sources write dates as xsd:date, xsd:dateTime or plain text: take the day.
+    text = str(obj).strip()
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        return None
+        raise MappingError(f"{field.name}: {text[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _parse_decimal(obj: Any, field: Field) -> Decimal:
+    text = str(obj).strip()
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise MappingError(f"{field.name}: {text[:40]!r} is not a number") from None
 
 
 def from_graph(graph: Graph, uri: str, uris: Uris) -> Entity:

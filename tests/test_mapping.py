@@ -140,3 +140,11 @@ def test_two_sources_disagreeing_on_a_single_value_read_deterministically() -> N
 def test_unknown_codes_are_refused_by_the_model() -> None:
     with pytest.raises(ValueError, match="not in the maturity scheme"):
         Practice(key="x", title={"en": "T"}, maturity="very-mature")
+
+
+@pytest.mark.parametrize(("prop", "value"), [(DCTERMS.issued, "last spring"), (DCTERMS.modified, "2020-13-45")])
+def test_an_ill_typed_value_fails_the_record_with_a_reason(prop: URIRef, value: str) -> None:
+    graph = graph_of(Practice(key="x", title={"en": "T"}))
+    graph.add((URIRef(URIS.practice("x")), prop, Literal(value)))
+    with pytest.raises(MappingError, match="is not a date"):
+        from_graph(graph, URIS.practice("x"), URIS)

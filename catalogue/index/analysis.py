@@ -91,6 +91,7 @@ MULTI_CHAR_FOLDS: Mapping[str, str] = {
 # Query words treated as operators by both parsers; never "corrected".
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _WORD_RE = re.compile(r"[^\W_]+")
+_AND_NOT_RE = re.compile(r"\bAND\s+NOT\b")
 
 
 def field_key(lang: str) -> str:
@@ -255,7 +256,10 @@ def clean_query(text: str) -> str:
         if category == "Cf":
             continue  # soft hyphen, zero-width joiner: invisible inside words
         chars.append(" " if category[0] == "C" or ch == ":" else ch)
-    return " ".join("".join(chars).split()[:MAX_QUERY_WORDS])
+    text = " ".join("".join(chars).split()[:MAX_QUERY_WORDS])
+    # tantivy reads "a AND NOT b" as "a AND (nothing but NOT b)", which matches
+    # nothing; "a NOT b" means the same to both parsers.
+    return _AND_NOT_RE.sub("NOT", text)
 
 
 # --- "did you mean" --------------------------------------------------------

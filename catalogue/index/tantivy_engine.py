@@ -301,13 +301,14 @@ class TantivyEngine(SearchEngine):
                 fuzzy = tantivy.Query.fuzzy_term_query(
                     self._schema, an.ALL_FIELD, token, distance=distance, transposition_cost_one=True
                 )
-                words: set[str] = set()
+                seen: set[str] = set()
                 for _, address in searcher.search(fuzzy, _SUGGEST_DOCS, count=False).hits:
                     stored = an.read_payload(searcher.doc(address).get_first("payload"))
                     body = " ".join([*stored["title"].values(), *stored["text"].values(), stored["labels"]])
-                    words.update(w for w in plain.analyze(body) if an.edit_distance(token, w, distance) <= distance)
-                if words:
-                    return [(w, searcher.doc_freq(an.ALL_FIELD, w)) for w in words]
+                    seen.update(plain.analyze(body))
+                near = [w for w in seen if an.edit_distance(token, w, distance) <= distance]
+                if near:
+                    return [(w, searcher.doc_freq(an.ALL_FIELD, w)) for w in near]
             return []
 
         return an.suggest_query(text, plain.analyze, known, candidates)

@@ -46,6 +46,11 @@ _DROPPED_PLUGINS = (
 )
 
 
+# +must / -exclude as in tantivy, but only at the start of a word: the stock
+# plugin would read "open-data" as "open NOT data".
+_PLUS_MINUS = plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-")
+
+
 def _analyzer(key: str | None) -> Analyzer:
     chain = (
         RegexTokenizer(_TOKEN_PATTERN)
@@ -219,7 +224,7 @@ class WhooshEngine(SearchEngine):
         parser = MultifieldParser(list(self._fields), self._schema, fieldboosts=self._fields, group=AndGroup)
         for plugin in _DROPPED_PLUGINS:
             parser.remove_plugin_class(plugin)
-        parser.add_plugin(plugins.PlusMinusPlugin())  # +must / -exclude, as in tantivy
+        parser.add_plugin(_PLUS_MINUS)
         try:
             parsed = parser.parse(text)
         except Exception as exc:  # whoosh raises assorted errors on odd input

@@ -505,7 +505,6 @@ def test_stemming_follows_the_text_language(loaded: SearchEngine) -> None:
         ("Proračun", "gp:zagreb"),
         ("gradjane", None),  # đ folds to d, not dj: no match expected
         ("reutilisation", "gp:paris"),
-        ("buergerhaushalt", None),  # folding is not German transliteration
         ("burgerhaushalt", "gp:berlin"),
     ],
 )
@@ -515,6 +514,14 @@ def test_accent_folding(loaded: SearchEngine, query: str, expected: str | None) 
         assert found == []
     else:
         assert expected in found
+
+
+def test_german_transliteration(loaded: SearchEngine, engine_name: str, request: pytest.FixtureRequest) -> None:
+    if engine_name == "whoosh":
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="whoosh's German stemmer does not read 'ue' as 'ü' (tantivy's does)")
+        )
+    assert find(loaded, "buergerhaushalt") == ["gp:berlin"]
 
 
 def test_labels_make_records_findable_across_languages(loaded: SearchEngine) -> None:

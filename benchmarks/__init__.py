@@ -1,0 +1,1 @@
+"""Benchmarks of the catalogue: `python -m benchmarks --size N` (see README.md)."""
