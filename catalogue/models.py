@@ -46,6 +46,15 @@ LangText = Annotated[dict[str, str], AfterValidator(_clean_text_map)]
 """Text in one or more languages: {"en": "...", "fr": "..."}."""
 
 
+def _required(value: dict[str, str]) -> dict[str, str]:
+    if not value:
+        raise ValueError("required: give the text in at least one language")
+    return value
+
+
+RequiredLangText = Annotated[LangText, AfterValidator(_required)]
+
+
 def _clean_keywords(value: dict[str, list[str]]) -> dict[str, list[str]]:
     cleaned: dict[str, list[str]] = {}
     for lang, words in value.items():
@@ -121,18 +130,12 @@ class Organisation(Model):
 
     kind: Literal["organisation"] = "organisation"
     key: Key
-    name: LangText = Field(description="Name in one or more languages.")
+    name: RequiredLangText = Field(description="Name in one or more languages.")
     country: CountryCode | None = None
     government_level: LevelCode | None = Field(default=None, description="Concept code in the government-level scheme.")
     homepage: Url | None = None
     identifiers: SortedSet(str) = Field(default_factory=list, description="Registration numbers, PIC, VAT ...")  # type: ignore[valid-type]
 
-    @field_validator("name")
-    @classmethod
-    def _needs_name(cls, value: dict[str, str]) -> dict[str, str]:
-        if not value:
-            raise ValueError("an organisation needs a name")
-        return value
 
 
 class Project(Model):
@@ -141,7 +144,7 @@ class Project(Model):
     kind: Literal["project"] = "project"
     key: Key
     acronym: str | None = Field(default=None, max_length=100)
-    title: LangText
+    title: RequiredLangText
     description: LangText = Field(default_factory=dict)
     grant_id: str | None = Field(default=None, max_length=100, description="Grant agreement number, e.g. 959201.")
     programme: ProgrammeCode | None = Field(default=None, description="Concept code in the programme scheme, e.g. h2020.")
@@ -155,12 +158,6 @@ class Project(Model):
     landing_page: Url | None = None
     themes: SortedSet(ThemeCode) = Field(default_factory=list)  # type: ignore[valid-type]
 
-    @field_validator("title")
-    @classmethod
-    def _needs_title(cls, value: dict[str, str]) -> dict[str, str]:
-        if not value:
-            raise ValueError("a project needs a title")
-        return value
 
 
 class Practice(Model):
@@ -169,7 +166,7 @@ class Practice(Model):
 
     kind: Literal["practice"] = "practice"
     key: Key
-    title: LangText
+    title: RequiredLangText
     description: LangText = Field(default_factory=dict)
     keywords: LangKeywords = Field(default_factory=dict)
     # What the case libraries collect and nobody publishes as linked data.
@@ -203,12 +200,6 @@ class Practice(Model):
     issued: date | None = None
     modified: date | None = None
 
-    @field_validator("title")
-    @classmethod
-    def _needs_title(cls, value: dict[str, str]) -> dict[str, str]:
-        if not value:
-            raise ValueError("a practice needs a title")
-        return value
 
 
 Entity = Practice | Project | Organisation

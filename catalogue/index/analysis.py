@@ -262,6 +262,20 @@ def clean_query(text: str) -> str:
     return _AND_NOT_RE.sub("NOT", text)
 
 
+def has_words(text: str) -> bool:
+    """Whether text has anything to search for; "*", '""' or "---" do not.
+
+    Both engines answer such text with no hits (tantivy alone would read
+    some of it as "everything").
+    """
+    return _WORD_RE.search(text) is not None
+
+
+def plain_words(text: str) -> str:
+    """Only the words, operators lower-cased: the fallback when a parser gives up."""
+    return " ".join(w.lower() if w in _OPERATORS else w for w in _WORD_RE.findall(text))
+
+
 # --- "did you mean" --------------------------------------------------------
 
 

@@ -197,6 +197,8 @@ class TantivyEngine(SearchEngine):
         """The parsed text query, or None for "every document"."""
         if not text:
             return None
+        if not an.has_words(text):
+            return tantivy.Query.empty_query()
         try:
             parsed, _errors = self._index.parse_query_lenient(
                 text,

@@ -221,14 +221,19 @@ class WhooshEngine(SearchEngine):
     def _text_query(self, text: str) -> wq.Query:
         if not text:
             return wq.Every()
+        if not an.has_words(text):
+            return wq.NullQuery
         parser = MultifieldParser(list(self._fields), self._schema, fieldboosts=self._fields, group=AndGroup)
         for plugin in _DROPPED_PLUGINS:
             parser.remove_plugin_class(plugin)
         parser.add_plugin(_PLUS_MINUS)
         try:
             parsed = parser.parse(text)
-        except Exception as exc:  # whoosh raises assorted errors on odd input
-            raise QuerySyntaxError(f"could not understand the query: {exc}") from exc
+        except Exception:  # whoosh trips on some operator soups ("NOT NOT NOT"): words only
+            try:
+                parsed = parser.parse(an.plain_words(text))
+            except Exception as exc:
+                raise QuerySyntaxError(f"could not understand the query: {exc}") from exc
         return parsed if parsed is not None else wq.NullQuery
 
     @staticmethod

@@ -551,6 +551,42 @@ def test_title_matches_outrank_body_matches(loaded: SearchEngine) -> None:
     assert result.hits[0].score > result.hits[1].score > 0
 
 
+def _latin_words() -> list[str]:
+    text = " ".join(t for d in CORPUS if d.uri != "gp:athens" for t in [*d.title.values(), *d.text.values(), d.labels])
+    return sorted({w.lower() for w in re.findall(r"[^\W_]+", text)})
+
+
+AGREEMENT_QUERIES = [
+    *_latin_words(),
+    *(w[:-1] for w in _latin_words() if len(w) > 4),  # near misses: stems and suggestions
+    '"open data"',
+    '"data open"',
+    "open -vienna",
+    "open NOT gent",
+    "open AND NOT gent",
+    "lisbon OR vienna",
+    "+open +gent",
+    "(open OR lisbon) data",
+    "open-data",
+    "e-government",
+    "budgets^5 open",
+]
+
+
+def test_engines_agree_on_matches_and_suggestions(tmp_path: Path) -> None:
+    """Apart from Greek (see test_greek_stemming), both engines find the same docs."""
+    engines = [open_engine(name, tmp_path / name) for name in sorted(ENGINES)]
+    for engine in engines:
+        engine.add(CORPUS)
+        engine.commit()
+    for text in AGREEMENT_QUERIES:
+        tantivy, whoosh = (engine.search(Query(text=text, limit=100)) for engine in engines)
+        assert sorted(uris(tantivy)) == sorted(uris(whoosh)), text
+        assert tantivy.suggestion == whoosh.suggestion, text
+    for engine in engines:
+        engine.close()
+
+
 # --- sorting and paging ----------------------------------------------------
 
 
@@ -743,6 +779,15 @@ def test_hostile_queries_never_raise(loaded: SearchEngine, text: str) -> None:
         return
     assert result.total >= 0
     assert all("<script" not in h.snippet for h in result.hits)
+
+
+@pytest.mark.parametrize("text", ["*", "*:*", '""', "---", "!!!", "()"])
+def test_text_without_words_finds_nothing(loaded: SearchEngine, text: str) -> None:
+    assert loaded.search(Query(text=text)).total == 0
+
+
+def test_operator_soup_is_read_as_words(loaded: SearchEngine) -> None:
+    assert loaded.search(Query(text="NOT NOT NOT")).total >= 0  # whoosh's parser fails here
 
 
 def test_field_syntax_is_not_public(loaded: SearchEngine) -> None:
