@@ -195,10 +195,16 @@ def run(bench: Bench) -> None:
         engines = ["tantivy"] + (["whoosh"] if size == n_whoosh else [])
         for name in engines:
             path = root / f"{name}-{size}"
-            engine, seconds = build_engine(name, path, subset)
-            engine_mb = dir_size_mb(path)
-            log.info("%s built at %d docs in %.1f s", name, size, seconds)
-            ours = measure(_engine_search(engine), plan, options.passes)
+            try:
+                engine, seconds = build_engine(name, path, subset)
+                engine_mb = dir_size_mb(path)
+                log.info("%s built at %d docs in %.1f s", name, size, seconds)
+                ours = measure(_engine_search(engine), plan, options.passes)
+            except Exception as exc:  # an engine that fails must not hide the other's figures
+                log.exception("%s at %d docs failed", name, size)
+                bench.rows.append(Row(SECTION, f"{name}@{size:,} FAILED", f"{type(exc).__name__}: {exc}"))
+                shutil.rmtree(path, ignore_errors=True)
+                continue
             at = f"@{size:,}"
             note = " (Whoosh capped by --whoosh-size)" if name == "whoosh" and size < options.size else ""
             bench.rows.append(

@@ -64,7 +64,8 @@ def _print_runs(runs: list[HarvestRun], as_json: bool) -> None:
             f"unchanged {c.unchanged}, withdrawn {c.withdrawn}, failed {c.failed}"
         )
         for err in run.errors:
-            where = f"{err.original_id}" + (f" <{err.original_url}>" if err.original_url else "")
+            shown_url = err.original_url and err.original_url != err.original_id
+            where = f"{err.original_id}" + (f" <{err.original_url}>" if shown_url else "")
             typer.echo(f"  - {where}: {err.reason}" if err.original_id else f"  - {err.reason}")
 
 

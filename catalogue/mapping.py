@@ -33,7 +33,9 @@ from vocab import (
     VCARD,
 )
 
-from .models import CatalogRecord, Entity, HarvestRun, Organisation, Practice, Project
+from pydantic import ValidationError
+
+from .models import CatalogRecord, Entity, HarvestRun, Organisation, Practice, Project, explain
 from .ntriples import Triple
 from .uris import Uris
 
@@ -279,8 +281,8 @@ def from_graph(graph: Graph, uri: str, uris: Uris) -> Entity:
             data["contact"] = contact
     try:
         return MODELS[kind].model_validate(data)
-    except ValueError as exc:
-        raise MappingError(f"{uri}: {exc}") from exc
+    except ValidationError as exc:
+        raise MappingError(f"{kind} {data['key']}: {explain(exc)}") from None
 
 
 def _read_contact(graph: Graph, subject: URIRef) -> dict[str, str] | None:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # Keys become URI path segments: keep them to a safe, readable alphabet.
 KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,199}$"
@@ -203,6 +203,16 @@ class Practice(Model):
 
 
 Entity = Practice | Project | Organisation
+
+
+def explain(exc: ValidationError) -> str:
+    """A validation error as one sentence per problem: 'title: Field required'."""
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
 
 
 class SourceRecord(Model):

@@ -18,7 +18,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
 from catalogue.mapping import MappingError, from_graph
-from catalogue.models import RecordFailure, SourceRecord
+from pydantic import ValidationError
+
+from catalogue.models import RecordFailure, SourceRecord, explain
 from catalogue.uris import Uris, mint_key, organisation_key, project_key_for_grant
 from vocab import ADMS, EU_COUNTRY, GPC
 
@@ -117,13 +119,10 @@ class DcatHarvester(Harvester):
                 original_url=url or (str(landing) if landing else None),
                 entities=read_practice(graph, subject, mint_key(prefix, _last_segment(original))),
             )
+        except ValidationError as exc:
+            return RecordFailure(original_id=original, original_url=url, reason=explain(exc))
         except (MappingError, ValueError) as exc:
-            return RecordFailure(original_id=original, original_url=url, reason=_reason(exc))
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return text.replace(str(_LOCAL.base), "").strip()
+            return RecordFailure(original_id=original, original_url=url, reason=str(exc))
 
 
 def read_practice(graph: Graph, subject: URIRef | BNode, key: str) -> list:  # type: ignore[type-arg]

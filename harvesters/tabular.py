@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 import vocab
-from catalogue.models import ContactPoint, Organisation, Practice, Project, RecordFailure, SourceRecord
+from catalogue.models import ContactPoint, Organisation, Practice, Project, RecordFailure, SourceRecord, explain
 from catalogue.uris import mint_key, organisation_key, project_key_for_grant
 
 from .base import Harvester, Item, Options, SourceError, fetch
@@ -223,11 +223,7 @@ def _url(row: dict[str, Any], columns: dict[str, str]) -> str | None:
 
 
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}" for err in exc.errors()
-        )
-    return str(exc)
+    return explain(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
 def _csv_rows(body: bytes, delimiter: str) -> list[dict[str, Any]]:

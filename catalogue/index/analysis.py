@@ -211,6 +211,12 @@ def snippet_languages(texts: Mapping[str, str], lang: str) -> list[str]:
     return preferred + rest
 
 
+def preferred_text(texts: Mapping[str, str], lang: str) -> str:
+    """The body text a no-match snippet starts from."""
+    languages = snippet_languages(texts, lang)
+    return texts[languages[0]] if languages else ""
+
+
 def mark_html(text: str, spans: Iterable[tuple[int, int]], *, lead: bool = False, trail: bool = False) -> str:
     """Escape `text` and wrap the (char offset) spans in <mark>.
 

@@ -337,7 +337,7 @@ class TantivyEngine(SearchEngine):
                     uri=doc.get_first("uri"),
                     score=float(score),
                     title=an.pick_title(other["title"], "en"),
-                    snippet=an.excerpt_html(next(iter(_texts_in_order(other["text"], "en")), "")),
+                    snippet=an.excerpt_html(an.preferred_text(other["text"], "en")),
                     facets=an.hit_facets(other["facets"]),
                 )
             )
@@ -396,7 +396,7 @@ class _Snippets:
                 marked = _snippet_html(snippet, texts[tag])
                 if marked is not None:
                     return marked
-        return an.excerpt_html(texts[languages[0]]) if languages else ""
+        return an.excerpt_html(an.preferred_text(texts, lang))
 
 
 def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
@@ -415,6 +415,3 @@ def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
         snippet.fragment(), spans, lead=where.start > 0, trail=where.end < len(text.encode("utf-8"))
     )
 
-
-def _texts_in_order(texts: Mapping[str, str], lang: str) -> list[str]:
-    return [texts[tag] for tag in an.snippet_languages(texts, lang)]

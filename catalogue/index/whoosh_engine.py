@@ -294,7 +294,7 @@ class WhooshEngine(SearchEngine):
             )
             if marked:
                 return marked
-        return an.excerpt_html(texts[languages[0]]) if languages else ""
+        return an.excerpt_html(an.preferred_text(texts, lang))
 
     def _facet_counts(
         self,
@@ -358,13 +358,12 @@ class WhooshEngine(SearchEngine):
         hits = []
         for hit in results:
             other = an.read_payload(hit["payload"])
-            texts = [other["text"][t] for t in an.snippet_languages(other["text"], "en")]
             hits.append(
                 Hit(
                     uri=hit["uri"],
                     score=float(hit.score or 0.0),
                     title=an.pick_title(other["title"], "en"),
-                    snippet=an.excerpt_html(texts[0] if texts else ""),
+                    snippet=an.excerpt_html(an.preferred_text(other["text"], "en")),
                     facets=an.hit_facets(other["facets"]),
                 )
             )

@@ -428,12 +428,14 @@ _docs = st.lists(
     st.tuples(_facet_values, st.lists(st.sampled_from(_WORDS), max_size=3), st.sampled_from(["en", "fr", "pl", "sw"])),
     max_size=20,
 )
-_filters = st.dictionaries(
-    st.sampled_from(sorted(_VALUES)), st.lists(st.sampled_from(sum(_VALUES.values(), [])), min_size=1, max_size=2)
+_filters = st.fixed_dictionaries(
+    {}, optional={facet: st.lists(st.sampled_from(values), min_size=1, max_size=2) for facet, values in _VALUES.items()}
 )
 
 
-def _brute_force(docs: list[IndexDoc], word: str, filters: Mapping[str, Sequence[str]], skip: str = "") -> list[IndexDoc]:
+def _brute_force(
+    docs: list[IndexDoc], word: str, filters: Mapping[str, Sequence[str]], skip: str = ""
+) -> list[IndexDoc]:
     def passes(d: IndexDoc) -> bool:
         if word and word not in " ".join(d.text.values()).split():
             return False
@@ -573,6 +575,12 @@ AGREEMENT_QUERIES = [
 ]
 
 
+# The two Snowball German stemmers (rust-stemmers, whoosh's port) differ here:
+# whoosh stems "einwohnerinne" like "einwohnerinnen", tantivy does not (so it
+# finds nothing and suggests "einwohnerinnen").
+STEMMER_DIFFERENCES = {"einwohnerinne"}
+
+
 def test_engines_agree_on_matches_and_suggestions(tmp_path: Path) -> None:
     """Apart from Greek (see test_greek_stemming), both engines find the same docs."""
     engines = [open_engine(name, tmp_path / name) for name in sorted(ENGINES)]
@@ -581,8 +589,9 @@ def test_engines_agree_on_matches_and_suggestions(tmp_path: Path) -> None:
         engine.commit()
     for text in AGREEMENT_QUERIES:
         tantivy, whoosh = (engine.search(Query(text=text, limit=100)) for engine in engines)
-        assert sorted(uris(tantivy)) == sorted(uris(whoosh)), text
-        assert tantivy.suggestion == whoosh.suggestion, text
+        same = sorted(uris(tantivy)) == sorted(uris(whoosh)) and tantivy.suggestion == whoosh.suggestion
+        # Listed differences must still differ, so the list stays true.
+        assert same == (text not in STEMMER_DIFFERENCES), text
     for engine in engines:
         engine.close()
 
@@ -787,7 +796,8 @@ def test_text_without_words_finds_nothing(loaded: SearchEngine, text: str) -> No
 
 
 def test_operator_soup_is_read_as_words(loaded: SearchEngine) -> None:
-    assert loaded.search(Query(text="NOT NOT NOT")).total >= 0  # whoosh's parser fails here
+    # whoosh's parser raises on this; the engine retries with the words alone.
+    assert loaded.search(Query(text="NOT NOT NOT")).total >= 0
 
 
 def test_field_syntax_is_not_public(loaded: SearchEngine) -> None:
