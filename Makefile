@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 SIZE ?= 10000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench install install-test clean
+.PHONY: run test bench install install-test clean messages browser-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -34,6 +34,18 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Extract the interface's messages from site/templates and merge them into
+# each language's catalogue (then translate the new entries).
+messages: install-test
+	$(BIN)/pybabel extract -F catalogue/locale/babel.cfg -o catalogue/locale/messages.pot --no-location \
+		--sort-output --omit-header --project "Good Practice Catalogue" site/templates
+	$(BIN)/pybabel update -i catalogue/locale/messages.pot -d catalogue/locale -D messages --ignore-obsolete
+
+# Debian's Chromium (apt-get, as root) and axe-core (npm) for the browser
+# tests; the tests install them on demand too.
+browser-deps: install-test
+	$(BIN)/python tests/browser/setup_deps.py
 
 bench: install-test
 	$(BIN)/python -m benchmarks --size $(SIZE)

@@ -8,7 +8,8 @@ holds the facet values. A search returns what the engines return: the total,
 the top 20 by bm25 (title weighted 3, text 1, labels 0.5) with a snippet, and
 the facet counts, each facet counted with COUNT ... GROUP BY over the
 matching rowids under the same multi-select rule as the engines (a facet's
-counts ignore that facet's own filter).
+counts ignore that facet's own filter). The text is matched once per search
+into a temporary table of rowids that the total and the counts join.
 """
 
 from __future__ import annotations
@@ -50,10 +51,13 @@ class Fts5Index:
                     [(rowid, facet, value) for facet, values in doc.facets.items() for value in values],
                 )
                 count += 1
+            db.execute("CREATE TABLE alldocs(doc INTEGER PRIMARY KEY)")
+            db.execute("INSERT INTO alldocs(doc) SELECT rowid FROM fts")
             db.execute("CREATE INDEX facets_by_value ON facets(facet, value, doc)")
             db.execute("CREATE INDEX facets_by_doc ON facets(doc, facet, value)")
             db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         db.execute("ANALYZE")
+        db.execute("CREATE TEMP TABLE matched(doc INTEGER PRIMARY KEY)")
         return count
 
     @staticmethod
@@ -61,17 +65,14 @@ class Fts5Index:
         words = _WORD.findall(text)
         return " ".join(f'"{w}"' for w in words) if words else None
 
-    def _where(self, match: str | None, filters: Mapping[str, Sequence[str]], skip: str | None = None) -> tuple[str, list]:
-        """SQL condition on fts rows (and its parameters) for the text and the filters but `skip`."""
+    def _filter_sql(self, filters: Mapping[str, Sequence[str]], skip: str | None = None) -> tuple[str, list]:
+        """SQL condition on `doc` (and its parameters) for the filters but `skip`."""
         clauses, params = [], []
-        if match is not None:
-            clauses.append("fts MATCH ?")
-            params.append(match)
         for facet, values in filters.items():
             if facet == skip or not values:
                 continue
             marks = ", ".join("?" for _ in values)
-            clauses.append(f"fts.rowid IN (SELECT doc FROM facets WHERE facet = ? AND value IN ({marks}))")
+            clauses.append(f"doc IN (SELECT doc FROM facets WHERE facet = ? AND value IN ({marks}))")
             params += [facet, *values]
         return (" AND ".join(clauses) or "1"), params
 
@@ -85,35 +86,52 @@ class Fts5Index:
         """(total, [(uri, title, snippet)], {facet: [(value, count)]})."""
         filters = filters or {}
         match = self.match_expression(text)
-        where, params = self._where(match, filters)
         db = self.db
-        total = db.execute(f"SELECT count(*) FROM fts WHERE {where}", params).fetchone()[0]
-        if match is not None:
+        # The text matches once, into a temporary table every count then joins.
+        base = "alldocs"
+        if match is not None and not facets:  # no counts: the FTS table alone answers
+            rowid_where, params = self._filter_sql(filters)
+            rowid_where = rowid_where.replace("doc IN", "fts.rowid IN")
+            total = db.execute(f"SELECT count(*) FROM fts WHERE fts MATCH ? AND {rowid_where}", [match, *params]).fetchone()[0]
             hits = db.execute(
                 "SELECT uri, title, snippet(fts, 2, '<mark>', '</mark>', '…', 24) FROM fts"
-                f" WHERE {where} ORDER BY bm25(fts, 0.0, 3.0, 1.0, 0.5) LIMIT ?",
-                [*params, limit],
+                f" WHERE fts MATCH ? AND {rowid_where} ORDER BY bm25(fts, 0.0, 3.0, 1.0, 0.5) LIMIT ?",
+                [match, *params, limit],
+            ).fetchall()
+            return total, hits, {}
+        if match is not None:
+            db.execute("DELETE FROM temp.matched")
+            db.execute("INSERT INTO temp.matched(doc) SELECT rowid FROM fts WHERE fts MATCH ?", (match,))
+            base = "temp.matched"
+        where, params = self._filter_sql(filters)
+        total = db.execute(f"SELECT count(*) FROM {base} WHERE {where}", params).fetchone()[0]
+        if match is not None:
+            rowid_where = where.replace("doc IN", "fts.rowid IN")
+            hits = db.execute(
+                "SELECT uri, title, snippet(fts, 2, '<mark>', '</mark>', '…', 24) FROM fts"
+                f" WHERE fts MATCH ? AND {rowid_where} ORDER BY bm25(fts, 0.0, 3.0, 1.0, 0.5) LIMIT ?",
+                [match, *params, limit],
             ).fetchall()
         else:
-            hits = db.execute(f"SELECT uri, title, substr(body, 1, 200) FROM fts WHERE {where} LIMIT ?", [*params, limit]).fetchall()
+            rowid_where = where.replace("doc IN", "rowid IN")
+            hits = db.execute(
+                f"SELECT uri, title, substr(body, 1, 200) FROM fts WHERE {rowid_where} LIMIT ?", [*params, limit]
+            ).fetchall()
         counts: dict[str, list[tuple[str, int]]] = {}
         groups: dict[str | None, list[str]] = {}
         for facet in dict.fromkeys(facets):
             groups.setdefault(facet if filters.get(facet) else None, []).append(facet)
         for excluded, names in groups.items():
-            sub_where, sub_params = self._where(match, filters, skip=excluded)
+            sub_where, sub_params = self._filter_sql(filters, skip=excluded)
             marks = ", ".join("?" for _ in names)
-            if sub_where == "1":  # every document: no need to go through the FTS table
+            sql = (
+                f"SELECT f.facet, f.value, count(*) FROM facets AS f WHERE f.facet IN ({marks})"
+                f" AND f.doc IN (SELECT doc FROM {base} WHERE {sub_where}) GROUP BY f.facet, f.value"
+            )
+            if match is None and sub_where == "1":  # every document: no need for the IN
                 sql = f"SELECT facet, value, count(*) FROM facets WHERE facet IN ({marks}) GROUP BY facet, value"
-                rows = db.execute(sql, names).fetchall()
-            else:
-                sql = (
-                    f"SELECT facet, value, count(*) FROM facets WHERE facet IN ({marks})"
-                    f" AND doc IN (SELECT rowid FROM fts WHERE {sub_where}) GROUP BY facet, value"
-                )
-                rows = db.execute(sql, [*names, *sub_params]).fetchall()
             found: dict[str, list[tuple[str, int]]] = {name: [] for name in names}
-            for facet, value, n in rows:
+            for facet, value, n in db.execute(sql, [*names, *sub_params]).fetchall():
                 found[facet].append((value, n))
             for name, pairs in found.items():
                 counts[name] = sorted(pairs, key=lambda p: (-p[1], p[0]))

@@ -15,7 +15,6 @@ Each query runs 3 times untimed, then `--runs` times timed (fewer if the
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
 import statistics
@@ -92,8 +91,7 @@ def run(bench: Bench) -> None:
     uris = [bench.practice_uri(i) for i in sample]
     texts = queries(theme, country)
 
-    graph = Graph()
-    graph.parse(data=subset.ntriples, format="nt")
+    graph = bench.rdflib_graph()
     with tempfile.TemporaryDirectory(dir=bench.workdir) as tmp:
         small: OxigraphStore | None = None
         if subset.practices < dataset.size:
@@ -131,7 +129,7 @@ def run(bench: Bench) -> None:
             small.close()
             del small
     del graph
-    gc.collect()
+    bench.drop_rdflib_graph()
 
     like = statistics.median(like_ratios)
     sub = f"{subset.practices:,}"

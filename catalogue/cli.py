@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from .core import Catalogue
+from .harvest import make_progress, request_abort, source_overview
 from .models import HarvestRun
+from .schedule import run_schedule
 from .settings import Settings, SettingsError, describe, load_settings
 from .sources import SourcesError, load_sources
 from .store import StoreError
@@ -69,16 +72,23 @@ def _print_runs(runs: list[HarvestRun], as_json: bool) -> None:
             typer.echo(f"  - {where}: {err.reason}" if err.original_id else f"  - {err.reason}")
 
 
-def _harvest(sources_path: Path, names: list[str], as_json: bool) -> None:
+def _harvest(sources_path: Path, names: list[str], as_json: bool, full: bool = False) -> None:
     settings = _settings()
+    progress = make_progress(interactive=sys.stderr.isatty() and not as_json)
     try:
         sources = load_sources(sources_path)
         with Catalogue(settings) as cat:
-            runs = cat.harvest(sources, names)
+            runs = cat.harvest(sources, names, full=full, progress=progress)
     except (SourcesError, StoreError) as exc:
         _fail(str(exc))
+    finally:
+        progress.close()
     _print_runs(runs, as_json)
-    if any(r.status == "failed" for r in runs):
+    failed = [r for r in runs if r.status == "failed"]
+    if failed:
+        for run in failed:
+            reason = next((e.reason for e in run.errors if e.reason.startswith("source failed")), "source failed")
+            typer.echo(f"{run.source}: {reason}", err=True)
         raise typer.Exit(1)
 
 
@@ -89,10 +99,79 @@ def harvest(
         Path | None, typer.Option("--sources", help="The sources file (default: setting CATALOGUE_SOURCES, ./sources.toml).")
     ] = None,
     as_json: JsonOption = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="A full listing: no incremental query, no conditional request (can withdraw).")
+    ] = False,
+    abort: Annotated[
+        str | None, typer.Option("--abort", metavar="NAME", help="Ask the run of source NAME in progress to stop, and exit.")
+    ] = None,
 ) -> None:
     """Harvest sources once (for cron or a systemd timer). Exit code 1 if a source failed."""
+    if abort is not None:
+        typer.echo(request_abort(_settings(), abort))
+        return
     path = sources or _settings().sources
-    _harvest(path, names or [], as_json)
+    _harvest(path, names or [], as_json, full=full)
+
+
+@app.command("sources")
+def list_sources(
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="The sources file (default: setting CATALOGUE_SOURCES, ./sources.toml).")
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", min=1, help="How many of the last runs to show per source.")] = 3,
+    as_json: JsonOption = False,
+) -> None:
+    """List the sources with their schedule and their last harvest runs."""
+    settings = _settings()
+    try:
+        source_list = load_sources(sources or settings.sources)
+        if settings.store_dir.exists():
+            with Catalogue(settings) as cat:
+                rows = source_overview(cat.store, cat.uris, settings, source_list, runs)
+        else:
+            rows = source_overview(None, Catalogue(settings).uris, settings, source_list, runs)
+    except (SourcesError, StoreError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"sources": rows}, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        state = "enabled" if row["enabled"] else "disabled"
+        typer.echo(f"{row['name']} ({row['kind']}, {state}, schedule '{row['schedule']}', next {row['next_run']})")
+        typer.echo(f"  {row['url']}")
+        if row["running"]:
+            typer.echo(f"  running now: pid {row['running']['pid']} since {row['running']['started']}")
+        if not row["runs"]:
+            typer.echo("  never run")
+        for r in row["runs"]:
+            typer.echo(
+                f"  {r['started']}: {r['status']} - seen {r.get('seen', 0)}, new {r.get('new', 0)}, changed "
+                f"{r.get('changed', 0)}, unchanged {r.get('unchanged', 0)}, withdrawn {r.get('withdrawn', 0)}, "
+                f"failed {r.get('failed', 0)}, skipped {r.get('skipped', 0)}"
+            )
+
+
+@app.command()
+def schedule(
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="The sources file (default: setting CATALOGUE_SOURCES, ./sources.toml).")
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option("--for", metavar="SECONDS", help="Stop after this many seconds (default: until stopped).")
+    ] = None,
+) -> None:
+    """Run every enabled source on its cron schedule, in this process, until stopped
+    (Ctrl-C or SIGTERM). One source never runs twice at once."""
+    settings = _settings()
+    try:
+        source_list = load_sources(sources or settings.sources)
+    except SourcesError as exc:
+        _fail(str(exc))
+    make_progress(interactive=False)
+    until = datetime.now(UTC) + timedelta(seconds=duration) if duration is not None else None
+    with Catalogue(settings) as cat:
+        run_schedule(cat, source_list, until=until)
 
 
 @app.command()
@@ -131,9 +210,29 @@ def check(as_json: JsonOption = False) -> None:
 @app.command()
 def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write; '-' for standard output.")] = Path("-"),
-    with_runs: Annotated[bool, typer.Option("--with-runs", help="Include the harvest-run graph.")] = False,
+    with_runs: Annotated[bool, typer.Option("--with-runs", help="Include the harvest-run graph (N-Quads only).")] = False,
+    export_format: Annotated[
+        str, typer.Option("--format", help="'nquads' (the store, sorted) or 'dcat' (the DCAT-AP 3 catalogue, as /catalog).")
+    ] = "nquads",
+    syntax: Annotated[
+        str, typer.Option("--syntax", help="RDF syntax of --format dcat: turtle, jsonld, rdfxml or ntriples.")
+    ] = "turtle",
 ) -> None:
-    """Export the store as N-Quads (record graphs, sorted; harvest runs with --with-runs)."""
+    """Export the store as N-Quads (record graphs, sorted; harvest runs with --with-runs), or the DCAT-AP catalogue."""
+    if export_format not in ("nquads", "dcat"):
+        _fail(f"unknown --format {export_format!r}; known: nquads, dcat")
+    if export_format == "dcat":
+        from .dcat_feed import full_catalog
+        from .rdf_formats import RDF_FORMATS, by_name
+        from .rdf_output import graph_bytes
+
+        fmt = by_name(syntax, RDF_FORMATS)
+        if fmt is None:
+            _fail(f"unknown --syntax {syntax!r}; known: turtle, jsonld, rdfxml, ntriples")
+        with Catalogue(_settings(), read_only=True) as cat:
+            body = graph_bytes(full_catalog(cat.store, cat.settings), fmt)
+        _write_bytes(output, body)
+        return
     with Catalogue(_settings()) as cat:
         store = cat.store
         graphs = None
@@ -148,6 +247,87 @@ def export(
         else:
             with output.open("wb") as out:
                 store.export_nquads(out, graphs)
+
+
+def _write_bytes(output: Path, body: bytes) -> None:
+    if str(output) == "-":
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(body)
+
+
+@app.command()
+def query(
+    text: Annotated[str | None, typer.Argument(help="The SPARQL query; '-' reads it from standard input.")] = None,
+    file: Annotated[Path | None, typer.Option("-f", "--file", help="Read the query from this file.")] = None,
+    answer_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="json, xml, csv or tsv for SELECT and ASK (default tsv); turtle, jsonld, rdfxml or ntriples "
+            "for CONSTRUCT and DESCRIBE (default turtle).",
+        ),
+    ] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write; '-' for standard output.")] = Path("-"),
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Stop the query after this many seconds (default: no limit).")
+    ] = None,
+) -> None:
+    """Run a read-only SPARQL query on the local store (as /sparql does; the store may be in use by `serve`).
+    Exit code 1 when the query fails."""
+    from .local_query import run_query
+
+    if file is not None:
+        sparql = file.read_text(encoding="utf-8")
+    elif text in (None, "-"):
+        sparql = sys.stdin.read()
+    else:
+        sparql = text
+    answer = run_query(_settings(), sparql, answer_format, timeout)
+    if answer.status != 200:
+        _fail(answer.message, 2 if answer.status == 400 and "unknown format" in answer.message else 1)
+    _write_bytes(output, answer.body)
+
+
+@app.command("build-site")
+def build_site_command(
+    out: Annotated[Path, typer.Argument(help="Folder to write the site to (created if missing).")],
+    api_base: Annotated[
+        str | None, typer.Option("--api-base", help="Server with the API, /search and /sparql (setting CATALOGUE_API_BASE).")
+    ] = None,
+    site_url: Annotated[
+        str | None, typer.Option("--site-url", help="Public address of the site, for the sitemap (setting CATALOGUE_SITE_URL).")
+    ] = None,
+    languages: Annotated[
+        str, typer.Option("--languages", help="Comma-separated interface languages to write (default: all).")
+    ] = "",
+    force: Annotated[bool, typer.Option("--force", help="Render every page again, not only what changed.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes for big builds.")] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the site as static files: every page, the JSON and RDF twins, sitemap, robots.txt, feed.
+    Run again after a harvest: only what changed is rendered again."""
+    from .sitebuild import BuildOptions, build_site
+    from .web.i18n import LANGUAGES
+
+    settings = _settings(api_base=api_base, site_url=site_url)
+    wanted = tuple(code.strip() for code in languages.split(",") if code.strip()) or tuple(LANGUAGES)
+    unknown = [code for code in wanted if code not in LANGUAGES]
+    if unknown:
+        _fail(f"--languages: unknown {', '.join(unknown)}; known: {', '.join(LANGUAGES)}")
+    options = BuildOptions(
+        out=out, languages=wanted, api_base=settings.api_base, site_url=settings.site_url, force=force, jobs=jobs
+    )
+    try:
+        with Catalogue(settings, read_only=True) as cat:
+            report = build_site(cat, options)
+    except (StoreError, OSError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({**report.__dict__, "pages_per_second": round(report.pages_per_second, 1)}, indent=2))
+    else:
+        typer.echo(report.summary())
 
 
 @app.command()

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .harvest import HarvestRunner
+from .dumps import refresh_after_harvest
+from .harvest import HarvestRunner, Progress
 from .index import SearchEngine, open_engine
 from .indexing import IndexFeeder
 from .mapping import MappingError
@@ -94,8 +95,18 @@ class Catalogue:
 
     # --- jobs -------------------------------------------------------------
 
-    def harvest(self, sources: SourceList, names: Iterable[str] = ()) -> list[HarvestRun]:
-        return HarvestRunner(self.store, self.engine, self.settings).run_all(sources, names)
+    def harvest(
+        self, sources: SourceList, names: Iterable[str] = (), *, full: bool = False, progress: Progress | None = None
+    ) -> list[HarvestRun]:
+        """Run sources once; `full` ignores incremental state and conditional requests."""
+        runner = HarvestRunner(self.store, self.engine, self.settings, progress=progress)
+        runs = runner.run_all(sources, names, full=full)
+        # Issue 5: the full dumps follow every harvest that changed the store.
+        changed = any(r.counts.new or r.counts.changed or r.counts.withdrawn for r in runs)
+        if changed:
+            self.store.flush()  # the SPARQL workers reopen the store read-only, cheaply once flushed
+        refresh_after_harvest(self.store, self.settings, changed)
+        return runs
 
     def reindex(self) -> tuple[int, list[str]]:
         """Rebuild the index from the store aside, then swap it in.

@@ -33,6 +33,7 @@ class EntityView:
     uri: str
     records: list[Provenance]
     names: dict[str, str] = field(default_factory=dict)  # uri -> display name of linked entities
+    linked: dict[str, Entity] = field(default_factory=dict)  # uri -> the linked entities themselves
 
     @property
     def withdrawn(self) -> bool:
@@ -99,7 +100,9 @@ def load_entity(store: Store, uris: Uris, kind: str, key: str, lang: str = "en")
             linked_uri = uris.entity(linked_kind, linked_key)
             linked_graph = _describe(store, linked_uri)
             try:
-                view.names[linked_uri] = display_name(from_graph(linked_graph, linked_uri, uris), lang)  # type: ignore[arg-type]
+                linked = from_graph(linked_graph, linked_uri, uris)  # type: ignore[arg-type]
+                view.linked[linked_uri] = linked
+                view.names[linked_uri] = display_name(linked, lang)
             except MappingError:
                 view.names[linked_uri] = linked_key
     return view

@@ -7,10 +7,12 @@ rebuilt from the store and never says something the store does not.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from rdflib import Graph
 from rdflib.namespace import SKOS
 
 import vocab
@@ -54,8 +56,17 @@ class Indexed:
 
     practice: Practice
     version: str
-    source: str
+    source: str | tuple[str, ...]  # every source that has an active record of it
     programmes: tuple[str, ...] = ()
+
+
+def combined_version(hashes: Iterable[str]) -> str:
+    """The version of a practice indexed from its active records: the record's
+    content hash when there is one record, else a hash of the sorted hashes."""
+    ordered = sorted(hashes)
+    if len(ordered) == 1:
+        return ordered[0]
+    return hashlib.sha256("\n".join(ordered).encode("ascii")).hexdigest()
 
 
 def practice_doc(item: Indexed, uris: Uris) -> IndexDoc:
@@ -68,14 +79,15 @@ def practice_doc(item: Indexed, uris: Uris) -> IndexDoc:
         + [GOV_LEVEL[c] for c in p.government_levels]
     )
     labels = " ".join(text for c in concepts for _lang, text in concept_labels(str(c)))
+    if p.technologies or p.cities:
+        # Names in no particular language: searchable, but never a snippet.
+        labels = " ".join([labels, *p.technologies, *p.cities]).strip()
     text: dict[str, list[str]] = {}
     for field in _TEXT_FIELDS:
         for lang, value in getattr(p, field).items():
             text.setdefault(lang, []).append(value)
     for lang, words in p.keywords.items():
         text.setdefault(lang, []).append(" ".join(words))
-    if p.technologies or p.cities:
-        text.setdefault("en", []).append(" ".join([*p.technologies, *p.cities]))
     languages = sorted(set(p.title) | set(p.description) | set(p.languages))
     year = str(p.issued.year) if p.issued else ""
     title_sort = (p.title.get("en") or next(iter(sorted(p.title.items())))[1]).casefold()
@@ -88,7 +100,7 @@ def practice_doc(item: Indexed, uris: Uris) -> IndexDoc:
         "programme": tuple(sorted(set(item.programmes))),
         "level": tuple(p.government_levels),
         "language": tuple(languages),
-        "source": (item.source,),
+        "source": (item.source,) if isinstance(item.source, str) else tuple(sorted(set(item.source))),
         "year": (year,) if year else (),
     }
     return IndexDoc(
@@ -129,40 +141,60 @@ class IndexFeeder:
         if programme:
             self.programmes()[project_key] = programme
 
-    def indexed(self, practice: Practice, version: str, source: str) -> Indexed:
+    def indexed(self, practice: Practice, version: str, source: str | tuple[str, ...]) -> Indexed:
         progs = self.programmes()
         return Indexed(practice, version, source, tuple(progs[k] for k in practice.projects if k in progs))
 
-    def active_practices(self) -> Iterator[tuple[str, str, str, str]]:
-        """(practice uri, record graph, content hash, source uri) of every active practice record."""
+    def active_practices(self, practice: str | None = None) -> Iterator[tuple[str, str, str, str]]:
+        """(practice uri, record graph, content hash, source uri) of every active
+        practice record (of one practice when `practice` is given)."""
+        bound = f"VALUES ?p {{ <{practice}> }}" if practice else ""
         rows = self.store.select(
-            """SELECT ?p ?g ?hash ?src WHERE {
-                 GRAPH ?g { ?g <http://xmlns.com/foaf/0.1/primaryTopic> ?p ;
+            f"""SELECT ?p ?g ?hash ?src WHERE {{ {bound}
+                 GRAPH ?g {{ ?g <http://xmlns.com/foaf/0.1/primaryTopic> ?p ;
                               <https://w3id.org/gpc/ns#recordStatus> <https://w3id.org/gpc/ns#Active> ;
                               <https://w3id.org/gpc/ns#contentHash> ?hash ;
                               <http://purl.org/dc/terms/source> ?src .
-                            ?p a <https://w3id.org/gpc/ns#Practice> . } }"""
+                            ?p a <https://w3id.org/gpc/ns#Practice> . }} }}"""
         )
         for row in sorted(rows, key=lambda r: (str(r["p"]), str(r["g"]))):
             yield str(row["p"]), str(row["g"]), str(row["hash"]), str(row["src"])
 
+    def _grouped(self, practice: str | None = None) -> dict[str, list[tuple[str, str, str]]]:
+        """practice uri -> [(record graph, content hash, source uri)] of its active records."""
+        grouped: dict[str, list[tuple[str, str, str]]] = {}
+        for p, g, h, s in self.active_practices(practice):
+            grouped.setdefault(p, []).append((g, h, s))
+        return grouped
+
     def store_versions(self) -> dict[str, str]:
-        """practice uri -> version the index should hold (last record wins on ties)."""
-        return {p: h for p, _g, h, _s in self.active_practices()}
+        """practice uri -> version the index should hold (all its active records merged)."""
+        return {p: combined_version(h for _g, h, _s in records) for p, records in self._grouped().items()}
 
     def docs_from_store(self, only: Iterable[str] | None = None) -> Iterator[IndexDoc | MappingError]:
+        """One document per practice, read from the union of its active records
+        (a practice seen in two sources is one document with both sources)."""
         wanted = set(only) if only is not None else None
-        for practice_uri, graph_uri, version, source_uri in self.active_practices():
+        if wanted is not None and len(wanted) == 1:
+            grouped = self._grouped(next(iter(wanted)))
+        else:
+            grouped = self._grouped()
+        for practice_uri, records in grouped.items():
             if wanted is not None and practice_uri not in wanted:
                 continue
-            graph = self.store.get_record(graph_uri)
-            if graph is None:
+            merged = Graph()
+            for graph_uri, _h, _s in records:
+                graph = self.store.get_record(graph_uri)
+                if graph is not None:
+                    merged += graph
+            if not len(merged):
                 continue
             try:
-                practice = from_graph(graph, practice_uri, self.uris)
+                practice = from_graph(merged, practice_uri, self.uris)
             except MappingError as exc:
                 yield exc
                 continue
             assert isinstance(practice, Practice)
-            source = source_uri.rsplit("/", 1)[-1]
-            yield practice_doc(self.indexed(practice, version, source), self.uris)
+            sources = tuple(sorted({s.rsplit("/", 1)[-1] for _g, _h, s in records}))
+            version = combined_version(h for _g, h, _s in records)
+            yield practice_doc(self.indexed(practice, version, sources[0] if len(sources) == 1 else sources), self.uris)

@@ -225,10 +225,24 @@ class SourceRecord(Model):
     original_url: str | None = Field(default=None, max_length=2000)
     source_modified: datetime | None = None
     entities: list[Annotated[Entity, Field(discriminator="kind")]] = Field(min_length=1)
+    source_lines: list[str] = Field(
+        default_factory=list,
+        description="The source's own triples kept beside the mapped ones, as canonical N-Triples lines; "
+        "the primary entity is written <urn:gpc:primary> (and its own nodes <urn:gpc:primary#...>).",
+    )
 
 
 class RecordFailure(Model):
     """A record the harvester could read but not map: it fails alone."""
+
+    original_id: str
+    original_url: str | None = None
+    reason: str
+
+
+class RecordSkipped(Model):
+    """A record the harvester leaves out on purpose (filtered, deleted or
+    private at the source), with the reason: counted as skipped."""
 
     original_id: str
     original_url: str | None = None

@@ -8,6 +8,7 @@ detection), store writes, and exports.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from rdflib import BNode, Literal, URIRef
@@ -27,7 +28,15 @@ _ESCAPES = {
 }
 
 
+# Fast paths: most strings and IRIs need no escaping, and a regex says so
+# far faster than a loop over characters (it dominated harvest profiles).
+_STRING_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+_IRI_NEEDS_ESCAPE = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
 def _escape_string(text: str) -> str:
+    if not _STRING_NEEDS_ESCAPE.search(text):
+        return text
     out = []
     for ch in text:
         esc = _ESCAPES.get(ch)
@@ -46,7 +55,7 @@ _IRI_FORBIDDEN = set('<>"{}|^`\\ ')
 def _escape_iri(iri: str) -> str:
     # IRIs from harvested data may contain characters N-Triples forbids:
     # percent-encode them rather than write an unparsable line.
-    if any(c in _IRI_FORBIDDEN or ord(c) <= 0x20 for c in iri):
+    if _IRI_NEEDS_ESCAPE.search(iri):
         return "".join(f"%{ord(c):02X}" if (c in _IRI_FORBIDDEN or ord(c) <= 0x20) else c for c in iri)
     return iri
 

@@ -57,6 +57,8 @@ class SearchHit(BaseModel):
     title: str
     snippet: str = Field(description="HTML-escaped text with <mark> around matched words.")
     facets: dict[str, list[str]]
+    lang: str = Field(default="", description="Language tag of `title`.")
+    snippet_lang: str = Field(default="", description="Language tag of `snippet`.")
 
 
 class SearchResponse(BaseModel):
@@ -125,7 +127,14 @@ def search(engine: SearchEngine, params: SearchParams) -> SearchResponse:
         page=params.page,
         per_page=params.per_page,
         results=[
-            SearchHit(uri=h.uri, title=h.title, snippet=h.snippet, facets={k: list(v) for k, v in h.facets.items()})
+            SearchHit(
+                uri=h.uri,
+                title=h.title,
+                snippet=h.snippet,
+                facets={k: list(v) for k, v in h.facets.items()},
+                lang=h.lang,
+                snippet_lang=h.snippet_lang,
+            )
             for h in result.hits
         ],
         facets={

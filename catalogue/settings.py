@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 CONFIG_FILE_ENV = "CATALOGUE_CONFIG"
@@ -36,8 +36,23 @@ class Settings(BaseSettings):
     )
     store: str = Field(
         default="oxigraph",
-        description="RDF store: 'oxigraph', the embedded store in data_dir/store (a remote SPARQL 1.1 backend is planned).",
+        description=(
+            "RDF store: 'oxigraph', the embedded store in data_dir/store, or 'sparql+http(s)://host:port/path', "
+            "the query endpoint of a remote SPARQL 1.1 server (Virtuoso, Fuseki, ...)."
+        ),
     )
+    store_update_url: str | None = Field(
+        default=None,
+        description="SPARQL 1.1 Update endpoint of a remote store (default: its query endpoint).",
+    )
+    store_user: str | None = Field(default=None, description="User name for the remote store's update endpoint.")
+    store_password: SecretStr | None = Field(
+        default=None, description="Password for the remote store's update endpoint (set it in the environment)."
+    )
+    store_auth: str = Field(
+        default="digest", description="HTTP authentication of the update endpoint: 'digest' (Virtuoso) or 'basic'."
+    )
+    store_timeout: float = Field(default=60.0, gt=0, description="Seconds before a request to a remote store times out.")
     search_engine: str = Field(
         default="tantivy",
         description="Full-text engine: 'tantivy' (default, fast) or 'whoosh' (pure Python).",
@@ -56,6 +71,53 @@ class Settings(BaseSettings):
     max_download_bytes: int = Field(
         default=100 * 1024 * 1024, gt=0, description="Largest body a harvester downloads (bytes)."
     )
+    # --- linked data (issue 5) ---
+    sparql_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a /sparql query may run before its worker process is stopped (answer: 503); "
+        "also the longest wait for a free worker.",
+    )
+    sparql_workers: int = Field(
+        default=2, ge=1, le=64, description="Worker processes evaluating /sparql queries, each with the store open read-only."
+    )
+    sparql_max_query_bytes: int = Field(
+        default=100_000, gt=0, description="Longest SPARQL query text /sparql accepts (bytes; longer: 413)."
+    )
+    sparql_max_result_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="Largest answer /sparql writes (bytes; larger: 422, add a LIMIT)."
+    )
+    sparql_worker_memory_mb: int = Field(
+        default=1024,
+        ge=0,
+        description="Heap limit of each /sparql worker process (MB; 0 = none): a query needing more ends its worker (503).",
+    )
+    catalog_page_size: int = Field(
+        default=100, ge=1, le=10_000, description="Catalogue records per page of the DCAT-AP feed at /catalog."
+    )
+    publisher_name: str = Field(
+        default="Good Practice Catalogue",
+        description="Name of the organisation publishing this catalogue (dcterms:publisher of /catalog and VoID).",
+    )
+    # --- static site (issue 6) ---
+    api_base: str = Field(
+        default="",
+        description="Where a static site built by `catalogue build-site` finds the server's API, /search and /sparql "
+        "(an http(s) URL, or a path on the same host such as /catalogue); empty: the static site offers browsing "
+        "by theme and country only.",
+    )
+    site_url: str = Field(
+        default="",
+        description="Public address of the static site, for its sitemap and feed; empty: base_uri.",
+    )
+
+    @field_validator("api_base", "site_url")
+    @classmethod
+    def _check_site_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://", "/")) or " " in value:
+            raise ValueError("must be empty, an http(s) URL or a path starting with /")
+        return value
 
     @field_validator("base_uri")
     @classmethod
@@ -67,8 +129,24 @@ class Settings(BaseSettings):
     @field_validator("store")
     @classmethod
     def _check_store(cls, value: str) -> str:
-        if value != "oxigraph":
-            raise ValueError("must be 'oxigraph' (the only backend in this version)")
+        if value == "oxigraph":
+            return value
+        if value.startswith(("sparql+http://", "sparql+https://")) and " " not in value:
+            return value.rstrip("/")
+        raise ValueError("must be 'oxigraph' or 'sparql+http(s)://host:port/path' (a SPARQL 1.1 query endpoint)")
+
+    @field_validator("store_update_url")
+    @classmethod
+    def _check_update_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith(("http://", "https://")) or " " in value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("store_auth")
+    @classmethod
+    def _check_auth(cls, value: str) -> str:
+        if value not in ("digest", "basic"):
+            raise ValueError("must be 'digest' or 'basic'")
         return value
 
     @field_validator("search_engine")
@@ -98,6 +176,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def dumps_dir(self) -> Path:
+        return self.data_dir / "dumps"
 
 
 class _TomlSource(PydanticBaseSettingsSource):

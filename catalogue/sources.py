@@ -7,14 +7,19 @@ mistake is refused with the source and key named.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-_CRON_FIELD = re.compile(r"^[\d*/,\-]+$")
+from .schedule import Cron, CronError
+
+# Keys every source may have, whatever its kind (the rest belong to the kind).
+COMMON_KEYS = (
+    "name", "kind", "url", "enabled", "schedule", "title", "time_limit",
+    "min_listing_fraction", "request_interval", "full_every_days",
+)  # fmt: skip
 
 
 class SourcesError(ValueError):
@@ -30,14 +35,35 @@ class SourceConfig(BaseModel):
     enabled: bool = True
     schedule: str = Field(default="0 3 * * *", description="Cron expression (5 fields) for `catalogue schedule`.")
     title: str | None = None
+    time_limit: float = Field(
+        default=4 * 3600, gt=0, description="Seconds a run may take; then it stops, fails and withdraws nothing."
+    )
+    min_listing_fraction: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A complete listing smaller than this fraction of the records active after the last run "
+        "withdraws nothing (an outage or a broken export, not mass deletion).",
+    )
+    request_interval: float = Field(
+        default=1.0, ge=0, description="Seconds between two requests to the source's host (politeness)."
+    )
+    full_every_days: float = Field(
+        default=7, gt=0, description="Incremental kinds: run a full listing (which can withdraw) at least this often."
+    )
 
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        fields = value.split()
-        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-            raise ValueError("must be a cron expression with 5 fields, e.g. '0 3 * * *'")
+        try:
+            Cron.parse(value)
+        except CronError as exc:
+            raise ValueError(f"must be a cron expression with 5 fields, e.g. '0 3 * * *' ({exc})") from None
         return value
+
+    @property
+    def cron(self) -> Cron:
+        return Cron.parse(self.schedule)
 
     @property
     def options(self) -> dict[str, Any]:

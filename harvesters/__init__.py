@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 ENTRY_POINT_GROUP = "catalogue.harvesters"
 
 BUILTIN: dict[str, str] = {
+    "ckan": "harvesters.ckan:CkanHarvester",
+    "cordis": "harvesters.cordis:CordisHarvester",
     "dcat": "harvesters.dcat:DcatHarvester",
+    "sparql": "harvesters.sparql:SparqlHarvester",
     "tabular": "harvesters.tabular:TabularHarvester",
 }
 

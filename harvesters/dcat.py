@@ -1,30 +1,47 @@
 """DCAT-AP and ADMS-AP catalogues published as RDF (Turtle, RDF/XML,
-JSON-LD, N-Triples).
+JSON-LD, N-Triples), by content negotiation or by file extension, and
+followed page by page through Hydra paging (`hydra:next`, or the older
+`hydra:nextPage` that CKAN's DCAT endpoint and data.europa.eu emit).
 
 Every `adms:Asset`, `dcat:Dataset`, `dcat:Resource` or `gpc:Practice` in the
 file becomes a practice. The source's resources are renamed to our URIs
 (minted from the source and the resource's own identifier) and then read
 with the profile mapping, so a source that already follows our profile loses
 nothing and a plain DCAT-AP source gives what it has.
+
+The source's own statements about the practice that the profile does not map
+(distributions, identifiers, temporal coverage, frequency, provenance ...)
+are kept beside the mapped ones in the record's graph (`keep_source_triples`),
+with blank nodes given stable names derived from their content, so that the
+record graph and its content hash are the same on every run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Iterator
+from typing import Any
 from typing import Literal as Lit
 
-from rdflib import BNode, Graph, Literal, URIRef
+import pyoxigraph as ox
+from pydantic import Field
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
-from catalogue.mapping import MappingError, from_graph
 from pydantic import ValidationError
+
+from catalogue import ntriples
+from catalogue.mapping import CLASSES, PRACTICE_FIELDS, MappingError, from_graph
 
 from catalogue.models import RecordFailure, SourceRecord, explain
 from catalogue.uris import Uris, mint_key, organisation_key, project_key_for_grant
 from vocab import ADMS, EU_COUNTRY, GPC
 
 from .base import Harvester, Item, Options, SourceError, fetch
+
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+PRIMARY = "urn:gpc:primary"  # the practice, in SourceRecord.source_lines
 
 # A private base: entities are read with it and then carry only their keys.
 _LOCAL = Uris("urn:gpc:harvest")
@@ -55,6 +72,8 @@ ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8, app
 class DcatOptions(Options):
     format: Lit["turtle", "xml", "json-ld", "nt", "n3"] | None = None
     key_prefix: str | None = None  # defaults to the source name
+    keep_source_triples: bool = True
+    max_pages: int = Field(default=10_000, ge=1)
 
 
 def guess_format(location: str, media_type: str) -> str | None:
@@ -81,7 +100,89 @@ def parse_rdf(body: bytes, fmt: str, location: str) -> Graph:
     return graph
 
 
-def local_id(node: URIRef | BNode, graph: Graph) -> str:
+_OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML, "n3": ox.RdfFormat.N3}
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+class Triples:
+    """A parsed page as subject -> predicate -> [objects] in rdflib terms, with
+    the few reads the mapping makes of an rdflib Graph (`value`, `objects`,
+    `predicate_objects`, `subjects`). Much lighter than an rdflib Graph for
+    100,000-record catalogues: parsing is Oxigraph's, and reads are dict
+    look-ups."""
+
+    def __init__(self) -> None:
+        self.index: dict[Any, dict[Any, list[Any]]] = {}
+
+    def add(self, triple: tuple[Any, Any, Any]) -> None:
+        # No duplicate check: the mapping and the N-Triples lines are sets anyway.
+        self.index.setdefault(triple[0], {}).setdefault(triple[1], []).append(triple[2])
+
+    def __len__(self) -> int:
+        return sum(len(objs) for preds in self.index.values() for objs in preds.values())
+
+    def predicate_objects(self, subject: Any) -> Iterator[tuple[Any, Any]]:
+        return ((p, o) for p, objs in self.index.get(subject, {}).items() for o in objs)
+
+    def objects(self, subject: Any = None, predicate: Any = None) -> Iterator[Any]:
+        if subject is None:
+            return (o for preds in self.index.values() for p, objs in preds.items() if predicate in (None, p) for o in objs)
+        preds = self.index.get(subject, {})
+        if predicate is None:
+            return (o for objs in preds.values() for o in objs)
+        return iter(preds.get(predicate, ()))
+
+    def value(self, subject: Any, predicate: Any) -> Any:
+        return next(self.objects(subject, predicate), None)
+
+    def subjects(self, predicate: Any, obj: Any) -> Iterator[Any]:
+        return (s for s, preds in self.index.items() if obj in preds.get(predicate, ()))
+
+    @classmethod
+    def of(cls, graph: Graph) -> Triples:
+        out = cls()
+        for triple in graph:
+            out.add(triple)
+        return out
+
+
+def parse_triples(body: bytes, fmt: str, location: str) -> Triples:
+    """Parse RDF into `Triples`: with Oxigraph where it reads the format (fast),
+    else with rdflib (JSON-LD). Named graphs in the input are merged."""
+    if fmt not in _OX_FORMATS:
+        return Triples.of(parse_rdf(body, fmt, location))
+    out = Triples()
+    cache: dict[Any, Any] = {}
+
+    def term(node: Any) -> Any:
+        known = cache.get(node)
+        if known is None:
+            known = cache[node] = _to_rdflib(node)
+        return known
+
+    base = location if location.startswith(("http://", "https://")) else "file://" + location
+    try:
+        for quad in ox.parse(body, format=_OX_FORMATS[fmt], base_iri=base, lenient=True):
+            out.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    except (SyntaxError, ValueError) as exc:
+        raise SourceError(f"{location}: not valid {fmt}: {exc}") from None
+    return out
+
+
+def _to_rdflib(node: Any) -> Any:
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if isinstance(node, ox.Literal):
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        datatype = node.datatype.value
+        return Literal(node.value) if datatype == _XSD_STRING else Literal(node.value, datatype=URIRef(datatype))
+    raise SourceError(f"unsupported RDF term {node!r}")
+
+
+def local_id(node: URIRef | BNode, graph: Graph | Triples) -> str:
     """The source's own identifier of a resource: dcterms:identifier, else its IRI."""
     ident = graph.value(node, DCTERMS.identifier)
     if ident is not None and str(ident).strip():
@@ -99,33 +200,71 @@ class DcatHarvester(Harvester):
     options: DcatOptions
 
     def records(self) -> Iterator[Item]:
-        fetched = fetch(self.source.url, self.ctx, accept=ACCEPT)
-        fmt = self.options.format or guess_format(fetched.location, fetched.content_type)
-        if fmt is None:
-            raise SourceError(f"{fetched.location}: cannot tell the RDF format; set format in sources.toml")
-        graph = parse_rdf(fetched.body, fmt, fetched.location)
         prefix = self.options.key_prefix or self.source.name
-        subjects = sorted({s for cls in PRACTICE_CLASSES for s in graph.subjects(RDF.type, cls)}, key=str)
-        for subject in subjects:
-            yield self._record(graph, subject, prefix)
+        url: str | None = self.source.url
+        read: list[str] = []
+        seen_subjects: set[str] = set()
+        while url is not None:
+            if url in read:
+                raise SourceError(f"{url}: Hydra paging leads back to a page already read")
+            if len(read) >= self.options.max_pages:
+                self.incomplete_reason = f"stopped after max_pages = {self.options.max_pages} pages"
+                break
+            # Only the first page is asked conditionally (a paged catalogue
+            # cannot say through its first page that later ones are unchanged).
+            fetched = fetch(url, self.ctx, accept=ACCEPT, conditional=not read)
+            read.append(url)
+            fmt = self.options.format or guess_format(fetched.location, fetched.content_type)
+            if fmt is None:
+                raise SourceError(f"{fetched.location}: cannot tell the RDF format; set format in sources.toml")
+            graph = parse_triples(fetched.body, fmt, fetched.location)
+            url = next_page(graph, fetched.location)
+            total = _total_items(graph)
+            if total is not None:
+                self.expected = total
+            subjects = practice_subjects(graph)
+            for subject in subjects:
+                if isinstance(subject, URIRef):
+                    if str(subject) in seen_subjects:
+                        continue  # pages overlap when the catalogue changes while read
+                    seen_subjects.add(str(subject))
+                yield self._record(graph, subject, prefix)
+        if len(read) > 1:
+            for page in read:  # conditional requests only for one-page catalogues
+                self.ctx.new_validators.pop(page, None)
 
     def _record(self, graph: Graph, subject: URIRef | BNode, prefix: str) -> Item:
-        original = local_id(subject, graph)
-        url = str(subject) if isinstance(subject, URIRef) else None
-        landing = graph.value(subject, DCAT.landingPage)
-        try:
-            return SourceRecord(
-                original_id=original,
-                original_url=url or (str(landing) if landing else None),
-                entities=read_practice(graph, subject, mint_key(prefix, _last_segment(original))),
-            )
-        except ValidationError as exc:
-            return RecordFailure(original_id=original, original_url=url, reason=explain(exc))
-        except (MappingError, ValueError) as exc:
-            return RecordFailure(original_id=original, original_url=url, reason=str(exc))
+        return practice_item(graph, subject, prefix, self.options.keep_source_triples)
 
 
-def read_practice(graph: Graph, subject: URIRef | BNode, key: str) -> list:  # type: ignore[type-arg]
+def practice_item(graph: Graph | Triples, subject: URIRef | BNode, prefix: str, keep_source_triples: bool = True) -> Item:
+    """One practice of an RDF graph as a source record (or a failure)."""
+    original = local_id(subject, graph)
+    url = str(subject) if isinstance(subject, URIRef) else None
+    landing = graph.value(subject, DCAT.landingPage)
+    try:
+        return SourceRecord(
+            original_id=original,
+            original_url=url or (str(landing) if landing else None),
+            entities=read_practice(graph, subject, mint_key(prefix, _last_segment(original))),
+            source_lines=source_lines(graph, subject) if keep_source_triples else [],
+        )
+    except ValidationError as exc:
+        return RecordFailure(original_id=original, original_url=url, reason=explain(exc))
+    except (MappingError, ValueError) as exc:
+        return RecordFailure(original_id=original, original_url=url, reason=str(exc))
+
+
+def practice_subjects(graph: Graph | Triples) -> list[URIRef | BNode]:
+    if isinstance(graph, Triples):
+        wanted = set(PRACTICE_CLASSES)
+        found = {s for s, preds in graph.index.items() if not wanted.isdisjoint(preds.get(RDF.type, ()))}
+    else:
+        found = {s for cls in PRACTICE_CLASSES for s in graph.subjects(RDF.type, cls)}
+    return sorted(found, key=str)  # type: ignore[arg-type]
+
+
+def read_practice(graph: Graph | Triples, subject: URIRef | BNode, key: str) -> list:  # type: ignore[type-arg]
     """The practice at `subject` and the organisations and projects it names."""
     renames: dict[object, URIRef] = {subject: URIRef(_LOCAL.practice(key))}
     contact = graph.value(subject, DCAT.contactPoint)
@@ -145,7 +284,7 @@ def read_practice(graph: Graph, subject: URIRef | BNode, key: str) -> list:  # t
         linked.append(("project", project))
 
     local = _renamed(graph, renames)
-    practice = from_graph(local, str(renames[subject]), _LOCAL)
+    practice = from_graph(local, str(renames[subject]), _LOCAL)  # type: ignore[arg-type] - reads like a Graph
     entities = [practice]
     seen = set()
     for _kind, node in linked:
@@ -154,13 +293,13 @@ def read_practice(graph: Graph, subject: URIRef | BNode, key: str) -> list:  # t
             continue
         seen.add(target)
         try:
-            entities.append(from_graph(local, target, _LOCAL))
+            entities.append(from_graph(local, target, _LOCAL))  # type: ignore[arg-type]
         except MappingError:
             continue  # a bare reference without a name or title: keep the link only
     return entities
 
 
-def _organisation_key(graph: Graph, org: object) -> str | None:
+def _organisation_key(graph: Graph | Triples, org: object) -> str | None:
     names = [n for n in graph.objects(org, FOAF.name) if isinstance(n, Literal)]
     if not names:
         return None
@@ -172,10 +311,100 @@ def _organisation_key(graph: Graph, org: object) -> str | None:
     return organisation_key(str(name), country)
 
 
-def _renamed(graph: Graph, renames: dict[object, URIRef]) -> Graph:
+def _renamed(graph: Graph | Triples, renames: dict[object, URIRef]) -> Triples:
     """A copy of the triples of the renamed nodes, with nodes renamed."""
-    out = Graph()
+    out = Triples()
     for old, new in renames.items():
         for p, o in graph.predicate_objects(old):
             out.add((new, p, renames.get(o, o)))
     return out
+
+
+def next_page(graph: Graph | Triples, location: str) -> str | None:
+    """The next page of a Hydra-paged catalogue, if any."""
+    for prop in (HYDRA.next, HYDRA.nextPage):
+        for target in sorted(graph.objects(None, prop), key=str):
+            text = str(target)
+            if text and text != location:
+                return text
+    return None
+
+
+def _total_items(graph: Graph | Triples) -> int | None:
+    for prop in (HYDRA.totalItems, HYDRA.totalitems):
+        for value in graph.objects(None, prop):
+            try:
+                return int(str(value))
+            except ValueError:
+                continue
+    return None
+
+
+# Statements the profile maps (written by us) are not kept twice.
+_MAPPED = frozenset({f.predicate for f in PRACTICE_FIELDS} | {DCAT.contactPoint})
+_OUR_CLASSES = frozenset(CLASSES["practice"])
+_DEPENDENT_TYPES = frozenset(
+    {DCAT.Distribution, ADMS.Identifier, DCTERMS.PeriodOfTime, DCAT.Relationship, URIRef("http://www.w3.org/ns/prov#Attribution"),
+     URIRef("http://spdx.org/rdf/terms#Checksum"), DCTERMS.Location}
+)  # fmt: skip
+_MAX_DEPTH = 6
+
+
+def source_lines(graph: Graph | Triples, subject: URIRef | BNode) -> list[str]:
+    """The source's own statements about `subject` that the profile does not
+    map, with what they lean on (blank nodes, distributions), as canonical
+    N-Triples lines. The subject is written <urn:gpc:primary>; blank nodes get
+    names from their content (<urn:gpc:primary#b...>), so equal input always
+    gives equal lines."""
+    names: dict[BNode, str] = {}
+
+    def bnode_name(node: BNode, path: frozenset[BNode]) -> str:
+        if node in names:
+            return names[node]
+        if node in path or len(path) > _MAX_DEPTH:
+            return "cycle"
+        inner = path | {node}
+        lines = sorted(f"{ntriples.term(p)} {_label(o, inner)}" for p, o in graph.predicate_objects(node))
+        digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:20]
+        names[node] = f"{PRIMARY}#b{digest}"
+        return names[node]
+
+    def _label(node: object, path: frozenset[BNode]) -> str:
+        if isinstance(node, BNode):
+            return f"_:{bnode_name(node, path)}"
+        return ntriples.term(node)  # type: ignore[arg-type]
+
+    def rename(node: object) -> object:
+        if node == subject:
+            return URIRef(PRIMARY)
+        if isinstance(node, BNode):
+            return URIRef(bnode_name(node, frozenset()))
+        return node
+
+    triples: set[tuple[object, object, object]] = set()
+    todo: list[object] = []
+    for p, o in graph.predicate_objects(subject):
+        if p in _MAPPED or (p == RDF.type and o in _OUR_CLASSES):
+            continue
+        triples.add((subject, p, o))
+        if isinstance(o, BNode) or (isinstance(o, URIRef) and (p == DCAT.distribution or _is_dependent(graph, o))):
+            todo.append(o)
+    done: set[object] = {subject}
+    depth = 0
+    while todo and depth < _MAX_DEPTH:
+        depth += 1
+        nxt: list[object] = []
+        for node in todo:
+            if node in done:
+                continue
+            done.add(node)
+            for p, o in graph.predicate_objects(node):  # type: ignore[arg-type]
+                triples.add((node, p, o))
+                if isinstance(o, BNode):
+                    nxt.append(o)
+        todo = nxt
+    return ntriples.lines((rename(s), p, rename(o)) for s, p, o in triples)  # type: ignore[misc]
+
+
+def _is_dependent(graph: Graph | Triples, node: URIRef) -> bool:
+    return any(t in _DEPENDENT_TYPES for t in graph.objects(node, RDF.type))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, Literal
 
@@ -79,48 +79,68 @@ class TabularHarvester(Harvester):
     options: TabularOptions
 
     def records(self) -> Iterator[Item]:
-        fetched = fetch(self.source.url, self.ctx, accept="text/csv, application/json;q=0.9")
+        fetched = fetch(self.source.url, self.ctx, accept="text/csv, application/json;q=0.9", conditional=True)
         fmt = self.options.format or ("json" if fetched.location.lower().endswith(".json") else "csv")
         rows = _json_rows(fetched.body) if fmt == "json" else _csv_rows(fetched.body, self.options.delimiter)
-        id_column = self.options.columns["id"]
-        for number, row in enumerate(rows, start=2 if fmt == "csv" else 1):
+        self.expected = len(rows)
+        mapper = RowMapper(
+            self.options.entity, self.options.columns, self.options.lang, self.options.separator,
+            self.options.key_prefix or self.source.name,
+        )  # fmt: skip
+        yield from mapper.items(rows, first_number=2 if fmt == "csv" else 1)
+
+
+class RowMapper:
+    """Rows (dicts) to entities through a column mapping: shared by the
+    tabular harvester and the SPARQL harvester's SELECT results."""
+
+    def __init__(self, entity: str, columns: dict[str, str], lang: str, separator: str, prefix: str) -> None:
+        self.entity = entity
+        self.columns = columns
+        self.lang = lang
+        self.separator = separator
+        self.prefix = prefix
+
+    def items(self, rows: Iterable[dict[str, Any]], first_number: int = 1) -> Iterator[Item]:
+        id_column = self.columns["id"]
+        for number, row in enumerate(rows, start=first_number):
             original = str(row.get(id_column) or "").strip()
             if not original:
                 yield RecordFailure(original_id=f"row {number}", reason=f"row {number}: empty id column {id_column!r}")
                 continue
             try:
-                entities = self._row(row)
-                yield SourceRecord(original_id=original, original_url=_url(row, self.options.columns), entities=entities)
+                entities = self.row(row)
+                yield SourceRecord(original_id=original, original_url=_url(row, self.columns), entities=entities)
             except (ValidationError, ValueError) as exc:
-                yield RecordFailure(original_id=original, reason=_reason(exc))
+                yield RecordFailure(original_id=original, original_url=_url(row, self.columns), reason=_reason(exc))
 
     # --- rows -> entities -------------------------------------------------
 
     def _cell(self, row: dict[str, Any], field: str) -> str:
-        column = self.options.columns.get(field)
+        column = self.columns.get(field)
         value = row.get(column) if column else None
         return "" if value is None else str(value).strip()
 
     def _list(self, row: dict[str, Any], field: str) -> list[str]:
-        column = self.options.columns.get(field)
+        column = self.columns.get(field)
         raw = row.get(column) if column else None
         if isinstance(raw, list):  # JSON sources may already hold lists
             values = [str(v).strip() for v in raw if v is not None and str(v).strip()]
         else:
             cell = self._cell(row, field)
-            values = [part.strip() for part in cell.split(self.options.separator) if part.strip()] if cell else []
+            values = [part.strip() for part in cell.split(self.separator) if part.strip()] if cell else []
         if field in ("countries", "participant_countries"):
-            values = [_country(v) for v in values]
+            values = [country_code(v) for v in values]
         return values
 
-    def _row(self, row: dict[str, Any]) -> list[Practice | Project | Organisation]:
-        if self.options.entity == "project":
+    def row(self, row: dict[str, Any]) -> list[Practice | Project | Organisation]:
+        if self.entity == "project":
             return self._project(row)
         return self._practice(row)
 
     def _practice(self, row: dict[str, Any]) -> list[Practice | Project | Organisation]:
-        lang = self._cell(row, "lang").lower() or self.options.lang
-        prefix = self.options.key_prefix or self.source.name
+        lang = self._cell(row, "lang").lower() or self.lang
+        prefix = self.prefix
         data: dict[str, Any] = {"key": mint_key(prefix, self._cell(row, "id"))}
         for field in PRACTICE_TEXT:
             if text := self._cell(row, field):
@@ -162,11 +182,11 @@ class TabularHarvester(Harvester):
         return [Practice.model_validate(data), *entities]
 
     def _project(self, row: dict[str, Any]) -> list[Practice | Project | Organisation]:
-        lang = self._cell(row, "lang").lower() or self.options.lang
+        lang = self._cell(row, "lang").lower() or self.lang
         ident = self._cell(row, "id")
         programme = self._cell(row, "programme") or None
         cordis = programme in CORDIS_PROGRAMMES and ident.isdigit()
-        prefix = self.options.key_prefix or self.source.name
+        prefix = self.prefix
         data: dict[str, Any] = {
             "key": project_key_for_grant(ident) if cordis else mint_key(prefix, ident),
             "grant_id": ident if cordis else None,
@@ -183,7 +203,7 @@ class TabularHarvester(Harvester):
                 data[field] = values
         organisations: dict[str, Organisation] = {}
         if name := self._cell(row, "coordinator"):
-            country = _country(self._cell(row, "coordinator_country")) or None
+            country = country_code(self._cell(row, "coordinator_country")) or None
             coordinator = Organisation(key=organisation_key(name, country), name={lang: name}, country=country)
             organisations[coordinator.key] = coordinator
             data["coordinator"] = coordinator.key
@@ -200,12 +220,16 @@ class TabularHarvester(Harvester):
         return [Project.model_validate(data), *organisations.values()]
 
 
-def _country(code: str) -> str:
+def country_code(code: str) -> str:
     """Alpha-2 codes (and Greece's EL) to the EU authority table's alpha-3."""
-    code = code.upper()
+    code = code.strip().upper()
     if len(code) == 2:
-        return vocab.country_codes().get("GR" if code == "EL" else code, code)
+        return vocab.country_codes().get(_ALPHA2_ALIASES.get(code, code), code)
     return code
+
+
+# EU usage for two codes that ISO spells otherwise (CORDIS writes both).
+_ALPHA2_ALIASES = {"EL": "GR", "UK": "GB"}
 
 
 def _year_date(year: str) -> date:

@@ -3,6 +3,8 @@
 `shared_fixtures` finds ../shared/fixtures (or $GPC_SHARED_FIXTURES): tests
 that need it skip with a reason where it is absent, and fail when CI is set.
 `demo_catalogue` harvests the bundled demo sources once per session.
+`virtuoso` is a real Virtuoso on loopback (tests/virtuoso.py); `store_overrides`
+gives make_catalogue the settings of each store backend in turn.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from catalogue.cli import demo_sources_path
 from catalogue.core import Catalogue
 from catalogue.settings import Settings
 from catalogue.sources import load_sources
+from virtuoso import store_overrides, virtuoso, virtuoso_server  # noqa: F401 - fixtures (tests/virtuoso.py)
 
 ROOT = Path(__file__).resolve().parents[1]
 

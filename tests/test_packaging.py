@@ -31,6 +31,9 @@ def test_wheel_holds_site_vocab_and_demo(wheel: Path) -> None:
     for expected in (
         "catalogue/_site/templates/base.html",
         "catalogue/_site/static/style.css",
+        "catalogue/_site/static/search.js",
+        "catalogue/locale/fr/LC_MESSAGES/messages.po",
+        "catalogue/locale/de/LC_MESSAGES/messages.po",
         "catalogue/demo/sources.toml",
         "catalogue/demo/practices.csv",
         "vocab/shapes.ttl",
@@ -63,3 +66,9 @@ def test_installed_wheel_runs_the_demo_from_anywhere(wheel: Path, tmp_path: Path
     assert json.loads(answer.stdout)["total"] > 0
     page = subprocess.run([*run, "serve", "--get", "/"], env=env, cwd=workdir, capture_output=True, text=True)
     assert "/static/style.css" in page.stdout
+    # the translations ship in the wheel and compile at run time (issue 6)
+    french = subprocess.run([*run, "serve", "--get", "/?lang=fr"], env=env, cwd=workdir, capture_output=True, text=True)
+    assert "Rechercher des pratiques" in french.stdout
+    built = subprocess.run([*run, "build-site", "out", "--languages", "en,fr", "--json"], env=env, cwd=workdir,
+                           capture_output=True, text=True)  # fmt: skip
+    assert json.loads(built.stdout)["pages"] > 0 and (workdir / "out" / "fr" / "index.html").is_file()

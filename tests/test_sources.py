@@ -48,3 +48,48 @@ def test_disabled_sources_run_only_when_named() -> None:
     sources = parse_sources(GOOD + GOOD.replace('"demo"', '"off"') + "enabled = false\n")
     assert [s.name for s in sources.select([])] == ["demo"]
     assert [s.name for s in sources.select(["off"])] == ["off"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("min_listing_fraction = 2\n", "key 'min_listing_fraction'"),
+        ("time_limit = 0\n", "key 'time_limit'"),
+        ('schedule = "61 * * * *"\n', "minute: 61 is outside 0-59"),
+        ("request_interval = -1\n", "key 'request_interval'"),
+    ],
+)
+def test_common_keys_are_checked(extra: str, expected: str) -> None:
+    with pytest.raises(SourcesError) as info:
+        parse_sources(GOOD + extra)
+    assert expected in str(info.value) and "source #1 (demo)" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "expected"),
+    [
+        ("ckan", 'rows = 5000\n', "key 'rows'"),
+        ("ckan", 'entity = "city"\n', "key 'entity'"),
+        ("sparql", "", "give either query or preset"),
+        ("sparql", 'preset = "cordis"\nquery = "SELECT * {}"\n', "give either query or preset"),
+        ("cordis", 'format = "xlsx"\n', "key 'format'"),
+        ("dcat", "max_pages = 0\n", "key 'max_pages'"),
+    ],
+)
+def test_each_kinds_options_are_checked_with_the_key_named(kind: str, options: str, expected: str) -> None:
+    text = f'[[source]]\nname = "x"\nkind = "{kind}"\nurl = "http://example.eu/"\n{options}'
+    with pytest.raises(SourcesError) as info:
+        parse_sources(text)
+    assert expected in str(info.value) and "source #1 (x)" in str(info.value)
+
+
+def test_the_shipped_sources_file_is_valid() -> None:
+    from pathlib import Path
+
+    from catalogue.sources import load_sources
+
+    sources = load_sources(Path(__file__).parents[1] / "sources.toml")
+    kinds = {s.kind for s in sources.sources}
+    assert kinds == {"ckan", "dcat", "sparql", "cordis", "tabular"}
+    enabled = [s for s in sources.sources if s.enabled]
+    assert enabled and all(not s.url.startswith("http") for s in enabled)  # only the offline demo sources run by default

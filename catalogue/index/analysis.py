@@ -194,13 +194,18 @@ def hit_facets(stored: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
 
 def pick_title(titles: Mapping[str, str], lang: str) -> str:
     """The title in `lang`, else English, else any (first non-empty)."""
+    return pick_title_lang(titles, lang)[1]
+
+
+def pick_title_lang(titles: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """(language tag, title) as `pick_title` chooses it: pages mark it with `lang`."""
     for candidate in (lang, "en"):
         if titles.get(candidate):
-            return titles[candidate]
+            return candidate, titles[candidate]
     for lang_tag, title in titles.items():
         if field_key(lang_tag) == field_key(lang) and title:
-            return title
-    return next((t for t in titles.values() if t), "")
+            return lang_tag, title
+    return next(((t, v) for t, v in titles.items() if v), ("", ""))
 
 
 def snippet_languages(texts: Mapping[str, str], lang: str) -> list[str]:
@@ -213,8 +218,13 @@ def snippet_languages(texts: Mapping[str, str], lang: str) -> list[str]:
 
 def preferred_text(texts: Mapping[str, str], lang: str) -> str:
     """The body text a no-match snippet starts from."""
+    return preferred_text_lang(texts, lang)[1]
+
+
+def preferred_text_lang(texts: Mapping[str, str], lang: str) -> tuple[str, str]:
+    """(language tag, body text) a no-match snippet starts from."""
     languages = snippet_languages(texts, lang)
-    return texts[languages[0]] if languages else ""
+    return (languages[0], texts[languages[0]]) if languages else ("", "")
 
 
 def mark_html(text: str, spans: Iterable[tuple[int, int]], *, lead: bool = False, trail: bool = False) -> str:

@@ -68,6 +68,9 @@ class Hit:
     title: str
     snippet: str  # HTML-escaped text with <mark> around matched terms
     facets: Mapping[str, tuple[str, ...]]
+    lang: str = ""  # language tag of `title` (pages mark it with a lang attribute)
+    snippet_lang: str = ""  # language tag of `snippet`
+    titles: Mapping[str, str] = field(default_factory=dict)  # every title by language (re-pick without a new query)
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,8 @@ class SearchEngine(ABC):
         """uri -> version of every document held."""
 
     @abstractmethod
-    def more_like_this(self, uri: str, limit: int = 5) -> list[Hit]:
-        """Documents most similar to the given one (excluding it)."""
+    def more_like_this(self, uri: str, limit: int = 5, lang: str = "en") -> list[Hit]:
+        """Documents most similar to the given one (excluding it); titles in `lang` where they exist."""
 
     def count(self) -> int:
         return len(self.versions())

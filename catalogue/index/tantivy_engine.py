@@ -250,13 +250,18 @@ class TantivyEngine(SearchEngine):
         for score, address in result.hits[:limit]:
             doc = searcher.doc(address)
             stored = an.read_payload(doc.get_first("payload"))
+            title_lang, title = an.pick_title_lang(stored["title"], query.lang)
+            snippet_lang, snippet = snippets.html(stored["text"], query.lang)
             hits.append(
                 Hit(
                     uri=doc.get_first("uri"),
                     score=float(score) if query.sort == "relevance" else 0.0,
-                    title=an.pick_title(stored["title"], query.lang),
-                    snippet=snippets.html(stored["text"], query.lang),
+                    title=title,
+                    snippet=snippet,
                     facets=an.hit_facets(stored["facets"]),
+                    lang=title_lang,
+                    snippet_lang=snippet_lang,
+                    titles=stored["title"],
                 )
             )
         return result.count, hits
@@ -317,7 +322,7 @@ class TantivyEngine(SearchEngine):
 
     # --- related -----------------------------------------------------------
 
-    def more_like_this(self, uri: str, limit: int = 5) -> list[Hit]:
+    def more_like_this(self, uri: str, limit: int = 5, lang: str = "en") -> list[Hit]:
         searcher = self._index.searcher()
         found = searcher.search(tantivy.Query.term_query(self._schema, "uri", uri), 1, count=False).hits
         if not found or limit <= 0:
@@ -332,13 +337,18 @@ class TantivyEngine(SearchEngine):
         for score, address in result.hits:
             doc = searcher.doc(address)
             other = an.read_payload(doc.get_first("payload"))
+            title_lang, title = an.pick_title_lang(other["title"], lang)
+            text_lang, text = an.preferred_text_lang(other["text"], lang)
             hits.append(
                 Hit(
                     uri=doc.get_first("uri"),
                     score=float(score),
-                    title=an.pick_title(other["title"], "en"),
-                    snippet=an.excerpt_html(an.preferred_text(other["text"], "en")),
+                    title=title,
+                    snippet=an.excerpt_html(text),
                     facets=an.hit_facets(other["facets"]),
+                    lang=title_lang,
+                    snippet_lang=text_lang,
+                    titles=other["title"],
                 )
             )
         return hits
@@ -387,7 +397,8 @@ class _Snippets:
             self._generators[field] = generator
         return self._generators[field]
 
-    def html(self, texts: Mapping[str, str], lang: str) -> str:
+    def html(self, texts: Mapping[str, str], lang: str) -> tuple[str, str]:
+        """(language tag, snippet HTML)."""
         languages = an.snippet_languages(texts, lang)
         if self._query is not None:
             for tag in languages:
@@ -395,8 +406,9 @@ class _Snippets:
                 snippet = self._generator(field).snippet_from_doc(tantivy.Document(**{field: [texts[tag]]}))
                 marked = _snippet_html(snippet, texts[tag])
                 if marked is not None:
-                    return marked
-        return an.excerpt_html(an.preferred_text(texts, lang))
+                    return tag, marked
+        text_lang, text = an.preferred_text_lang(texts, lang)
+        return text_lang, an.excerpt_html(text)
 
 
 def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:

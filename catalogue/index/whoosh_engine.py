@@ -267,18 +267,24 @@ class WhooshEngine(SearchEngine):
         hits = []
         for hit in results[offset : offset + limit]:
             stored = an.read_payload(hit["payload"])
+            title_lang, title = an.pick_title_lang(stored["title"], query.lang)
+            snippet_lang, snippet = self._snippet(stored["text"], query.lang, terms)
             hits.append(
                 Hit(
                     uri=hit["uri"],
                     score=float(hit.score or 0.0) if query.sort == "relevance" else 0.0,
-                    title=an.pick_title(stored["title"], query.lang),
-                    snippet=self._snippet(stored["text"], query.lang, terms),
+                    title=title,
+                    snippet=snippet,
                     facets=an.hit_facets(stored["facets"]),
+                    lang=title_lang,
+                    snippet_lang=snippet_lang,
+                    titles=stored["title"],
                 )
             )
         return len(results), hits
 
-    def _snippet(self, texts: Mapping[str, str], lang: str, terms: Mapping[str, frozenset[str]]) -> str:
+    def _snippet(self, texts: Mapping[str, str], lang: str, terms: Mapping[str, frozenset[str]]) -> tuple[str, str]:
+        """(language tag, snippet HTML)."""
         languages = an.snippet_languages(texts, lang)
         for tag in languages:
             field = an.text_field(an.field_key(tag))
@@ -293,8 +299,9 @@ class WhooshEngine(SearchEngine):
                 top=1,
             )
             if marked:
-                return marked
-        return an.excerpt_html(an.preferred_text(texts, lang))
+                return tag, marked
+        text_lang, text = an.preferred_text_lang(texts, lang)
+        return text_lang, an.excerpt_html(text)
 
     def _facet_counts(
         self,
@@ -345,7 +352,7 @@ class WhooshEngine(SearchEngine):
 
     # --- related -----------------------------------------------------------
 
-    def more_like_this(self, uri: str, limit: int = 5) -> list[Hit]:
+    def more_like_this(self, uri: str, limit: int = 5, lang: str = "en") -> list[Hit]:
         searcher = self._searcher()
         docnum = searcher.document_number(uri=uri)
         if docnum is None or limit <= 0:
@@ -358,13 +365,18 @@ class WhooshEngine(SearchEngine):
         hits = []
         for hit in results:
             other = an.read_payload(hit["payload"])
+            title_lang, title = an.pick_title_lang(other["title"], lang)
+            text_lang, text = an.preferred_text_lang(other["text"], lang)
             hits.append(
                 Hit(
                     uri=hit["uri"],
                     score=float(hit.score or 0.0),
-                    title=an.pick_title(other["title"], "en"),
-                    snippet=an.excerpt_html(an.preferred_text(other["text"], "en")),
+                    title=title,
+                    snippet=an.excerpt_html(text),
                     facets=an.hit_facets(other["facets"]),
+                    lang=title_lang,
+                    snippet_lang=text_lang,
+                    titles=other["title"],
                 )
             )
         return hits

@@ -93,6 +93,10 @@ class Store(ABC):
     def import_nquads(self, data: BinaryIO) -> None:
         """Load N-Quads from a binary stream (added to what is there)."""
 
+    def flush(self) -> None:  # noqa: B027 - optional hook
+        """Make buffered writes durable in the store's files, so that readers
+        that open them read-only see them quickly (the SPARQL workers)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release files."""
 

@@ -60,6 +60,7 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from exc
         self.path = path
+        self.read_only = read_only
 
     # --- writes ---------------------------------------------------------
 
@@ -201,7 +202,15 @@ class OxigraphStore(Store):
         except SyntaxError as exc:
             raise StoreError(f"invalid N-Quads: {exc}") from exc
 
+    def flush(self) -> None:
+        # RocksDB replays an unflushed write-ahead log at every read-only open:
+        # 75 s for ~370 MB of writes here, 0.04 s once flushed (issue 5).
+        if not self.read_only:
+            self._store.flush()
+
     def close(self) -> None:
+        if self.read_only:  # a read-only instance has nothing to flush (and refuses to)
+            return
         try:
             self._store.flush()
         except (OSError, AttributeError):

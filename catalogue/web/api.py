@@ -15,7 +15,8 @@ def search_api(request: Request) -> Response:
         result = search(request.app.state.catalogue.engine, params)
     except InvalidParameters as exc:
         return error_response(request, 400, str(exc))
-    return JSONResponse(result.model_dump(mode="json"))
+    # Open to other origins: the static site (catalogue build-site) calls it from its own host.
+    return JSONResponse(result.model_dump(mode="json"), headers={"Access-Control-Allow-Origin": "*"})
 
 
 def healthz(request: Request) -> Response:

@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .i18n import negotiate
+from .links import Links
 from .templates import templates
 
 log = logging.getLogger(__name__)
@@ -27,11 +29,13 @@ def wants_json(request: Request) -> bool:
 def error_response(request: Request, status: int, message: str) -> Response:
     if wants_json(request):
         return JSONResponse({"ok": False, "error": message, "errors": [message], "status": status}, status_code=status)
-    return templates().TemplateResponse(
+    lang, explicit = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    return templates(lang).TemplateResponse(
         request,
         "error.html",
-        {"status": status, "title": TITLES.get(status, "Error"), "message": message, "lang": "en"},
+        {"status": status, "title": TITLES.get(status, "Error"), "message": message, "links": Links(lang, carry_lang=explicit)},
         status_code=status,
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
     )
 
 

@@ -7,9 +7,16 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 import catalogue
+
+from . import alternates, formats
+from .i18n import LANGUAGES, translations
+from .links import Links, linkable
+from .static_gettext import StaticGettext
+from .views import Site
 
 
 def site_dir() -> Path:
@@ -20,17 +27,51 @@ def site_dir() -> Path:
     return Path(catalogue.__file__).parent.parent / "site"
 
 
+def environment(lang: str = "en") -> jinja2.Environment:
+    """The environment of one interface language (gettext installed)."""
+    return _environment(lang if lang in LANGUAGES else "en")
+
+
 @cache
-def environment() -> jinja2.Environment:
+def _environment(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(site_dir() / "templates")),
         autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n", StaticGettext],
     )
-    env.globals["pick"] = pick
+    catalog = translations(lang)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    env.extend(static_gettext=catalog.gettext)
+    env.globals.update(
+        pick=pick,
+        lang=lang,
+        languages=LANGUAGES,
+        links=Links(lang),
+        here=("home", "", {}),
+        site=Site(),
+        concept=lambda facet, code: formats.concept(facet, code, lang),
+        # RDF twins and schema.org data in every page's head (issue 5).
+        page_alternates=alternates.links_for,
+        page_schema_org=alternates.data_for,
+    )
+    env.filters.update(
+        number=lambda v: formats.number(v, lang),
+        money=lambda v: formats.money(v, lang),
+        day=lambda v: formats.day(v, lang),
+        moment=lambda v: formats.moment(v, lang),
+        concept=lambda code, facet: formats.concept(facet, code, lang),
+        langattr=lang_attribute,
+    )
+    env.tests["linkable"] = linkable
     return env
+
+
+def lang_attribute(tag: str | None) -> Markup:
+    """` lang="xx"` for a known language tag, nothing otherwise."""
+    return Markup(' lang="%s"') % tag if tag else Markup("")
 
 
 def pick(texts: dict[str, str], lang: str) -> tuple[str, str]:
@@ -44,6 +85,10 @@ def pick(texts: dict[str, str], lang: str) -> tuple[str, str]:
     return (first, texts[first])
 
 
+def templates(lang: str = "en") -> Jinja2Templates:
+    return _templates(lang if lang in LANGUAGES else "en")
+
+
 @cache
-def templates() -> Jinja2Templates:
-    return Jinja2Templates(env=environment())
+def _templates(lang: str) -> Jinja2Templates:
+    return Jinja2Templates(env=environment(lang))

@@ -94,3 +94,66 @@ def test_oversize_body_is_refused(http_files: tuple[str, Path, dict[str, int]]) 
     ctx = HarvestContext(base_dir=folder, max_bytes=1000, retries=0)
     with pytest.raises(SourceError, match="larger than the cap"):
         list(DcatHarvester(source, ctx).records())
+
+
+PAGE = """@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<{base}/{name}> a hydra:PartialCollectionView {next} .
+<https://src.example/p/{n}> a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> "Dataset {n}"@en .
+"""
+
+
+@pytest.mark.parametrize("term", ["next", "nextPage"])
+def test_hydra_paging_is_followed(http_files: tuple[str, Path, dict[str, int]], term: str) -> None:
+    base, folder, hits = http_files
+    for n in (1, 2, 3):
+        nxt = f"; hydra:{term} <{base}/p{n + 1}.ttl>" if n < 3 else ""
+        (folder / f"p{n}.ttl").write_text(PAGE.format(base=base, name=f"p{n}.ttl", next=nxt, n=n))
+    source = SourceConfig(name="src", kind="dcat", url=f"{base}/p1.ttl")
+    harvester = DcatHarvester(source, HarvestContext(base_dir=folder, retries=0))
+    items = list(harvester.records())
+    assert [i.entities[0].title["en"] for i in items if isinstance(i, SourceRecord)] == ["Dataset 1", "Dataset 2", "Dataset 3"]
+    assert harvester.complete and not harvester.ctx.new_validators  # no conditional requests for paged catalogues
+    assert all(hits[f"/p{n}.ttl"] == 1 for n in (1, 2, 3))
+
+
+def test_paging_that_loops_is_a_source_error(http_files: tuple[str, Path, dict[str, int]]) -> None:
+    base, folder, _hits = http_files
+    (folder / "p1.ttl").write_text(PAGE.format(base=base, name="p1.ttl", next=f"; hydra:next <{base}/p2.ttl>", n=1))
+    (folder / "p2.ttl").write_text(PAGE.format(base=base, name="p2.ttl", next=f"; hydra:next <{base}/p1.ttl>", n=2))
+    with pytest.raises(SourceError, match="leads back to a page already read"):
+        harvest(f"{base}/p1.ttl", folder)
+
+
+def test_source_triples_are_kept_with_stable_blank_node_names(shared_fixtures: Path) -> None:
+    first = harvest("ckanext-dcat-examples/dcat/dataset.rdf", shared_fixtures)
+    second = harvest("ckanext-dcat-examples/dcat/dataset.rdf", shared_fixtures)
+    record = first[0]
+    assert isinstance(record, SourceRecord) and isinstance(second[0], SourceRecord)
+    assert record.source_lines and record.source_lines == second[0].source_lines
+    lines = "\n".join(record.source_lines)
+    assert "<http://www.w3.org/ns/dcat#distribution>" in lines  # not mapped by the profile, kept
+    assert not any(line.startswith("<urn:gpc:primary> <http://purl.org/dc/terms/title>") for line in record.source_lines)
+    assert "_:" not in lines  # blank nodes are named, never left blank
+    none = harvest("ckanext-dcat-examples/dcat/dataset.rdf", shared_fixtures, keep_source_triples=False)
+    assert isinstance(none[0], SourceRecord) and none[0].source_lines == []
+
+
+def test_content_negotiation_asks_for_rdf(http_files: tuple[str, Path, dict[str, int]], shared_fixtures: Path) -> None:
+    import http.server
+
+    base, folder, _hits = http_files
+    shutil.copy(shared_fixtures / "ckanext-dcat-examples/dcat/dataset.rdf", folder / "catalogue")  # no extension
+    seen: list[str] = []
+    original = http.server.SimpleHTTPRequestHandler.guess_type
+
+    def guess(self: http.server.SimpleHTTPRequestHandler, path: str) -> str:
+        seen.append(self.headers.get("Accept", ""))
+        return "application/rdf+xml" if path.endswith("catalogue") else original(self, path)
+
+    http.server.SimpleHTTPRequestHandler.guess_type = guess  # type: ignore[method-assign]
+    try:
+        items = harvest(f"{base}/catalogue", folder)
+    finally:
+        http.server.SimpleHTTPRequestHandler.guess_type = original  # type: ignore[method-assign]
+    assert seen and seen[0].startswith("text/turtle") and "application/rdf+xml" in seen[0]
+    assert any(isinstance(i, SourceRecord) for i in items)  # the format came from the Content-Type

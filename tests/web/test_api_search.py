@@ -19,7 +19,7 @@ def test_participation_finds_practices_with_facets(client: TestClient) -> None:
     body = client.get("/api/v1/search", params={"q": "participation"}).json()
     assert body["total"] > 0
     first = body["results"][0]
-    assert set(first) == {"uri", "title", "snippet", "facets"}
+    assert set(first) == {"uri", "title", "snippet", "facets", "lang", "snippet_lang"}
     assert all({"value", "label", "count"} == set(v) for v in body["facets"]["theme"])
 
 

@@ -1,0 +1,260 @@
+"""Section s: the site. Static build rate, incremental rebuild, and the
+server's throughput for a practice page and a faceted search.
+
+- **build**: `catalogue build-site` over the harvested catalogue (every
+  practice, project, organisation, country and theme page, with the JSON and
+  RDF twins) in `SITE_LANGUAGES` and `os.cpu_count()` worker processes;
+  HTML pages per second. One language is the worst case per page: the
+  loading of each entity is shared by fewer pages.
+- **incremental**: one practice's description changed in the store and the
+  index, then the same build again: seconds, and pages rendered. Also the
+  build with nothing changed (the fixed cost: the change query, the
+  manifest).
+- **server**: the real app under uvicorn in its own process (store read-only),
+  loaded over loopback by wrk (Debian's) when it is installed, else by a
+  Python client with keep-alive connections; requests/s for practice pages
+  (rotating over 200 practices) and for faceted searches (the HTML search
+  page: a word plus a theme and a country, rotating), at 4 connections.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .common import Latency, Row, rate_text
+from .context import Bench
+
+SECTION = "s. site"
+SITE_LANGUAGES = ("en",)
+CONNECTIONS = 4
+SECONDS = 8.0
+log = logging.getLogger("benchmarks")
+
+
+# --- static build ---------------------------------------------------------------------
+
+
+def _change_one(bench: Bench, practice_uri: str) -> None:
+    """Edit one practice's description where a harvest would: its record graph
+    (with a new dcterms:modified) and its index document."""
+    from datetime import UTC, datetime
+
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, FOAF, XSD
+
+    from catalogue import ntriples
+    from catalogue.indexing import IndexFeeder
+    from catalogue.store import RecordWrite
+
+    cat = bench.harvested()
+    rows = cat.store.select(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g <{FOAF.primaryTopic}> <{practice_uri}> }} }}"
+    )
+    graph_uri = str(rows[0]["g"])
+    graph = cat.store.get_record(graph_uri)
+    assert graph is not None
+    subject = URIRef(practice_uri)
+    for old in list(graph.objects(subject, DCTERMS.description)):
+        graph.remove((subject, DCTERMS.description, old))
+        graph.add((subject, DCTERMS.description, Literal(f"{old} (revised for the benchmark)", lang=old.language)))
+    record = URIRef(graph_uri)
+    graph.remove((record, DCTERMS.modified, None))
+    graph.add((record, DCTERMS.modified, Literal(datetime.now(UTC).isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)))
+    cat.store.write_records([RecordWrite(graph_uri, ntriples.lines(list(graph)))])
+    feeder = IndexFeeder(cat.store, cat.engine, cat.uris)
+    cat.engine.add([d for d in feeder.docs_from_store(only=[practice_uri]) if not isinstance(d, Exception)])
+    cat.engine.commit()
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the build's workers)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _build(bench: Bench, out: Path) -> None:
+    from catalogue.sitebuild import BuildOptions, build_site
+
+    cat = bench.harvested()
+    jobs = os.cpu_count() or 1
+    options = BuildOptions(out=out, languages=SITE_LANGUAGES, jobs=jobs)
+    cpu_before = _cpu_seconds()
+    full = build_site(cat, options)
+    cpu = _cpu_seconds() - cpu_before
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 2**20
+    manifest_mb = (out / ".build-manifest.sqlite").stat().st_size / 2**20
+    bench.rows.append(
+        Row(SECTION, f"static build, {', '.join(SITE_LANGUAGES)}, {jobs} processes",
+            rate_text(full.pages_per_second, "pages/s"),
+            notes=f"{full.pages:,} HTML pages in {full.seconds:,.1f} s; {full.pages / cpu:,.0f} pages per CPU-second "
+                  f"(this process and its workers: the rate an idle core gives); {files:,} files, {size_mb:,.0f} MB "
+                  f"(manifest {manifest_mb:,.1f} MB); target ≥ 500 pages/s",
+            data={"pages_per_s": full.pages_per_second, "pages": full.pages, "seconds": full.seconds,
+                  "pages_per_cpu_s": full.pages / cpu, "files": files, "mb": size_mb, "manifest_mb": manifest_mb})
+    )  # fmt: skip
+    idle = build_site(cat, options)
+    bench.rows.append(
+        Row(SECTION, "rebuild, nothing changed", f"{idle.seconds:.2f} s",
+            notes=f"{idle.pages} pages rendered (change query + manifest)", data={"seconds": idle.seconds})
+    )  # fmt: skip
+    practice = bench.practice_uri(bench.data().practice_ids[len(bench.data().practice_ids) // 2])
+    _change_one(bench, practice)
+    one = build_site(cat, options)
+    ok = "met" if one.seconds < 2 else "NOT met"
+    bench.rows.append(
+        Row(SECTION, "rebuild after one changed practice", f"{one.seconds:.2f} s",
+            notes=f"{one.pages} pages rendered, {one.files_written} files written; target < 2 s: {ok}",
+            data={"seconds": one.seconds, "pages": one.pages, "files_written": one.files_written})
+    )  # fmt: skip
+    bench.info["site_build"] = {"pages_per_s": full.pages_per_second, "incremental_s": one.seconds, "idle_s": idle.seconds}
+
+
+# --- the server under load -----------------------------------------------------------------
+
+
+def _serve(settings: dict[str, Any], conn: Connection) -> None:  # pragma: no cover - runs in a child process
+    import uvicorn
+
+    from catalogue.core import Catalogue
+    from catalogue.settings import load_settings
+    from catalogue.web import create_app
+
+    config = load_settings(**settings)
+    app = create_app(config, Catalogue(config, read_only=True))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none",
+                                           http="h11", timeout_keep_alive=120, access_log=False))  # fmt: skip
+
+    def report() -> None:
+        while not server.started:
+            time.sleep(0.01)
+        conn.send(server.servers[0].sockets[0].getsockname()[1])
+
+    threading.Thread(target=report, daemon=True).start()
+    server.run()
+
+
+_LUA = """paths = {%s}
+i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def _wrk(port: int, paths: list[str], seconds: float) -> tuple[float, Latency, str]:
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_LUA % ", ".join(f'"{p}"' for p in paths))
+    try:
+        done = subprocess.run(
+            [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{int(seconds)}s", "--latency", "-s", script.name, f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, timeout=seconds + 60, check=True,
+        )  # fmt: skip
+    finally:
+        os.unlink(script.name)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
+    latency = Latency()
+    for pct in ("50", "90", "99"):
+        found = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", done.stdout)
+        if found:
+            value = float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+            latency.samples.append(value)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", done.stdout)
+    if errors:
+        raise RuntimeError(f"wrk saw {errors.group(1)} error responses")
+    return rate, latency, "wrk"
+
+
+def _python_load(port: int, paths: list[str], seconds: float) -> tuple[float, Latency, str]:
+    counts = [0] * CONNECTIONS
+    samples: list[list[float]] = [[] for _ in range(CONNECTIONS)]
+    stop = time.monotonic() + seconds
+
+    def work(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        i = n
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            conn.request("GET", paths[i % len(paths)])
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{paths[i % len(paths)]} answered {response.status}")
+            samples[n].append((time.perf_counter() - start) * 1000)
+            counts[n] += 1
+            i += CONNECTIONS
+        conn.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started), Latency([s for per in samples for s in per]), "Python client"
+
+
+def _load(port: int, paths: list[str], seconds: float) -> tuple[float, Latency, str]:
+    return _wrk(port, paths, seconds) if shutil.which("wrk") else _python_load(port, paths, seconds)
+
+
+def _server(bench: Bench) -> None:
+    dataset = bench.data()
+    rng = random.Random(bench.options.seed + 6)
+    keys = [bench.practice_uri(i).rsplit("/", 1)[-1] for i in rng.sample(dataset.practice_ids, min(200, len(dataset.practice_ids)))]
+    practice_paths = [f"/practice/{k}" for k in keys]
+    words = ("digital", "service", "data", "citizens", "participation", "platform", "open", "health")
+    themes = dataset.themes_by_frequency[:5]
+    countries = [c for c, _w in dataset.country_weights[:5]]
+    search_paths = [f"/search?q={rng.choice(words)}&theme={rng.choice(themes)}&country={rng.choice(countries)}" for _ in range(200)]
+    settings = {"data_dir": str(bench.settings.data_dir), "base_uri": bench.settings.base_uri}
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    server = ctx.Process(target=_serve, args=(settings, child), name="bench-site-server")
+    server.start()
+    try:
+        if not parent.poll(120):
+            raise RuntimeError("the benchmark server did not start")
+        port = parent.recv()
+        _python_load(port, practice_paths[:20] + search_paths[:20], 2.0)  # warm up
+        for label, paths in (("practice page", practice_paths), ("faceted search page", search_paths)):
+            rate, latency, tool = _load(port, paths, SECONDS)
+            bench.rows.append(
+                Row(SECTION, f"server: {label}, {CONNECTIONS} connections", rate_text(rate, "requests/s"),
+                    notes=f"{tool} over loopback, {SECONDS:.0f} s; median {latency.median:.1f} ms; "
+                          f"uvicorn, one process, store read-only",
+                    data={"requests_per_s": rate, "tool": tool, **latency.summary()})
+            )  # fmt: skip
+            bench.info.setdefault("site_server", {})[label] = rate
+    finally:
+        server.terminate()
+        server.join(timeout=30)
+        if server.is_alive():
+            server.kill()
+
+
+def run(bench: Bench) -> None:
+    out = bench.workdir / "site"
+    try:
+        _build(bench, out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    _server(bench)

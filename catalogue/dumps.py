@@ -1,0 +1,134 @@
+"""Full dumps of the store, gzipped, in `data_dir/dumps/`: N-Quads (every
+graph: one per catalogue record, plus the harvest runs) and Turtle (the
+union of the graphs), with the dataset's figures in `stats.json` for VoID.
+
+Written after every harvest that changed something (and when missing), into
+temporary files swapped in with `os.replace`, so a download never sees half
+a dump. The N-Quads come from Oxigraph's own writer when the store is
+Oxigraph (fast), else from the store contract; the Turtle is converted from
+the N-Quads as a stream, so memory stays flat at any size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from .rdf_output import PREFIX_MAP
+from .self_description import Counts, DumpFile
+from .settings import Settings
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+NQUADS = "catalogue.nq.gz"
+TURTLE = "catalogue.ttl.gz"
+STATS = "stats.json"
+MEDIA_TYPES = {NQUADS: "application/n-quads", TURTLE: "text/turtle"}
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_CLASSES = {
+    "https://w3id.org/gpc/ns#Practice": "practices",
+    "https://w3id.org/gpc/ns#Project": "projects",
+    "http://xmlns.com/foaf/0.1/Organization": "organisations",
+    "http://www.w3.org/ns/dcat#CatalogRecord": "records",
+}
+
+
+def _write_nquads(store: Store, out: BinaryIO) -> None:
+    native = getattr(store, "oxigraph", None)
+    if isinstance(native, ox.Store):
+        native.dump(out, format=ox.RdfFormat.N_QUADS)
+    else:
+        store.export_nquads(out)
+
+
+def write_dumps(store: Store, settings: Settings) -> Counts:
+    """(Re)write both dumps and the figures; returns the figures."""
+    folder = settings.dumps_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    nq_tmp, ttl_tmp, stats_tmp = (folder / f".{name}.tmp" for name in (NQUADS, TURTLE, STATS))
+    # mtime=0: the bytes depend on the content only.
+    with nq_tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        _write_nquads(store, out)
+    seen: dict[str, set[str]] = {name: set() for name in _CLASSES.values()}
+    triples = 0
+
+    def as_triples() -> object:
+        nonlocal triples
+        with gzip.open(nq_tmp, "rb") as data:
+            for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
+                triples += 1
+                if quad.predicate.value == _RDF_TYPE and isinstance(quad.object, ox.NamedNode):
+                    bucket = _CLASSES.get(quad.object.value)
+                    if bucket:
+                        seen[bucket].add(str(quad.subject))
+                yield ox.Triple(quad.subject, quad.predicate, quad.object)
+
+    with ttl_tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        ox.serialize(as_triples(), out, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
+    counts = Counts(triples=triples, **{name: len(subjects) for name, subjects in seen.items()})
+    stats_tmp.write_text(json.dumps({**asdict(counts), "written": _now()}, indent=2), encoding="utf-8")
+    for tmp, name in ((nq_tmp, NQUADS), (ttl_tmp, TURTLE), (stats_tmp, STATS)):
+        os.replace(tmp, folder / name)
+    return counts
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def refresh_after_harvest(store: Store, settings: Settings, changed: bool) -> None:
+    """Rewrite the dumps when the harvest changed the store (or none exist yet).
+    A failure is logged, never raised: the harvest itself succeeded."""
+    if not changed and (settings.dumps_dir / NQUADS).is_file():
+        return
+    try:
+        write_dumps(store, settings)
+    except (OSError, ValueError, SyntaxError) as exc:
+        log.error("could not write the dumps to %s: %s", settings.dumps_dir, exc)
+
+
+def list_dumps(settings: Settings) -> list[DumpFile]:
+    """The dumps on disk with their size and date (newest writes first)."""
+    out = []
+    for name in (NQUADS, TURTLE):
+        path = settings.dumps_dir / name
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        out.append(
+            DumpFile(
+                name=name,
+                url=f"{settings.base_uri}/dumps/{name}",
+                media_type=MEDIA_TYPES[name],
+                size=st.st_size,
+                modified=datetime.fromtimestamp(st.st_mtime, UTC).replace(microsecond=0),
+            )
+        )
+    return out
+
+
+def dump_path(settings: Settings, name: str) -> Path | None:
+    """The file of a dump by name, or None (only our own names are served)."""
+    if name not in MEDIA_TYPES:
+        return None
+    path = settings.dumps_dir / name
+    return path if path.is_file() else None
+
+
+def dataset_counts(settings: Settings) -> Counts:
+    """The figures written with the last dump (empty when there is none)."""
+    try:
+        data = json.loads((settings.dumps_dir / STATS).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return Counts()
+    return Counts(**{k: v for k, v in data.items() if k in Counts.__dataclass_fields__})

@@ -1,0 +1,97 @@
+"""The static build's memory: what each page shows and what it wrote.
+
+An SQLite file in the output folder (`.build-manifest.sqlite`), so that an
+incremental build reads and writes only the pages it touches, even with
+hundreds of thousands of them: `deps` answers "which pages show this entity
+or listing?" from an index, `files` holds each written file's hash so an
+unchanged file is never written again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NAME = ".build-manifest.sqlite"
+FORMAT = "2"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS pages (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS deps (page TEXT NOT NULL, dep TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS deps_by_dep ON deps (dep);
+CREATE INDEX IF NOT EXISTS deps_by_page ON deps (page);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, page TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS files_by_page ON files (page);
+"""
+
+
+@dataclass
+class PageRecord:
+    deps: set[str] = field(default_factory=set)  # entity URIs and listing keys ("country:ITA") the page shows
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> content hash
+
+
+class Manifest:
+    def __init__(self, out: Path) -> None:
+        self.path = out / NAME
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript("PRAGMA synchronous = NORMAL;" + _SCHEMA)
+        if self.get("format") not in (None, FORMAT):
+            self._db.executescript("DELETE FROM meta; DELETE FROM pages; DELETE FROM deps; DELETE FROM files;")
+        self.set("format", FORMAT)
+
+    # --- settings of the last build -----------------------------------------------------
+
+    def get(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set(self, key: str, value: str | None) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- pages ------------------------------------------------------------------------------
+
+    def record(self, page: str) -> PageRecord | None:
+        if self._db.execute("SELECT 1 FROM pages WHERE id = ?", (page,)).fetchone() is None:
+            return None
+        deps = {d for (d,) in self._db.execute("SELECT dep FROM deps WHERE page = ?", (page,))}
+        files = dict(self._db.execute("SELECT path, hash FROM files WHERE page = ?", (page,)).fetchall())
+        return PageRecord(deps, files)
+
+    def page_ids(self) -> set[str]:
+        return {p for (p,) in self._db.execute("SELECT id FROM pages")}
+
+    def pages_showing(self, deps: Iterable[str]) -> set[str]:
+        """The pages that show any of these entities or listings."""
+        wanted = sorted(set(deps))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found |= {p for (p,) in self._db.execute(f"SELECT DISTINCT page FROM deps WHERE dep IN ({marks})", chunk)}  # noqa: S608
+        return found
+
+    def put(self, page: str, record: PageRecord) -> None:
+        self.drop(page)
+        self._db.execute("INSERT INTO pages (id) VALUES (?)", (page,))
+        self._db.executemany("INSERT INTO deps (page, dep) VALUES (?, ?)", ((page, d) for d in sorted(record.deps)))
+        self._db.executemany(
+            "INSERT OR REPLACE INTO files (path, page, hash) VALUES (?, ?, ?)",
+            ((path, page, digest) for path, digest in record.files.items()),
+        )
+
+    def drop(self, page: str) -> None:
+        for table, column in (("pages", "id"), ("deps", "page"), ("files", "page")):
+            self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (page,))  # noqa: S608
+
+    def html_paths(self) -> list[str]:
+        return [p for (p,) in self._db.execute("SELECT path FROM files WHERE path LIKE '%.html' ORDER BY path")]
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.commit()
+        self._db.close()

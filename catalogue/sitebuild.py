@@ -1,0 +1,485 @@
+"""`catalogue build-site OUT`: the site as static files.
+
+The same views and templates as the server (`catalogue.web.views`,
+`catalogue.web.entity_views`, one renderer), with `Links(static=True)`:
+`/practice/{key}.html`, other languages under `/{lang}/`, the JSON and RDF
+twins of every record beside its page, country and theme listings, the
+home, statistics, harvests and API pages, `openapi.json`, an Atom feed, a
+sitemap and `robots.txt`.
+
+Incremental: a manifest (`.build-manifest.sqlite`, see site_manifest.py)
+keeps, for each page, the entities and listings it shows and the hash of
+every file it wrote, plus the latest record change it saw. The next build
+asks the store which records changed since (their `dcterms:modified`),
+re-renders the pages of those entities, the pages that show them, and the
+country and theme listings they are in; it writes a file only when its bytes
+changed. A change of code, templates, translations, vocabularies or build
+options renders everything again (still writing only changed files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import catalogue
+
+from .core import Catalogue
+from .entities import EntityView, display_name
+from .feed import recent
+from .openapi import openapi
+from .runs import last_harvest
+from .settings import Settings
+from .site_files import robots_txt, sitemaps
+from .site_manifest import NAME as MANIFEST  # noqa: F401 - the manifest file's name, for callers
+from .site_manifest import Manifest, PageRecord
+from .twins import json_twin, rdf_twins
+from .web import entity_views, views
+from .web.i18n import DEFAULT, LANGUAGES
+from .web.links import Links
+from .web.render import render
+from .web.templates import site_dir
+
+log = logging.getLogger(__name__)
+
+_GPC = "https://w3id.org/gpc/ns#"
+_CLASSES = {
+    f"{_GPC}Practice": "practice",
+    f"{_GPC}Project": "project",
+    "http://xmlns.com/foaf/0.1/Organization": "organisation",
+}
+_MODIFIED = "http://purl.org/dc/terms/modified"
+GLOBAL_PAGES = ("home", "search", "statistics", "harvests", "api", "404")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out: Path
+    languages: tuple[str, ...] = tuple(LANGUAGES)
+    api_base: str = ""  # where the API, /search and /sparql live ('' = none)
+    site_url: str = ""  # public address of the static site (sitemap, feed); default: base URI
+    force: bool = False  # rebuild everything
+    jobs: int = 1  # worker processes for big builds (each opens the catalogue read-only)
+
+
+@dataclass
+class BuildReport:
+    full: bool
+    changed_records: int = 0
+    pages: int = 0  # HTML pages rendered
+    files_written: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        kind = "full build" if self.full else f"incremental build ({self.changed_records} changed records)"
+        return (
+            f"{kind}: {self.pages} pages rendered in {self.seconds:.2f} s ({self.pages_per_second:,.0f} pages/s); "
+            f"{self.files_written} files written, {self.files_unchanged} unchanged, {self.files_removed} removed"
+        )
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+# The modules whose code shapes the output (beside templates, static files,
+# translations and vocabularies): a change to one of them rebuilds everything.
+_OUTPUT_MODULES = (
+    "web", "sitebuild.py", "site_files.py", "twins.py", "feed.py", "openapi.py", "stats.py", "runs.py",
+    "relations.py", "entities.py", "mapping.py", "models.py", "search.py", "uris.py",
+)  # fmt: skip
+
+
+def code_version(extra: Iterable[str] = ()) -> str:
+    """A hash of everything but the data that shapes the output."""
+    digest = hashlib.sha256(catalogue.__version__.encode())
+    package = Path(catalogue.__file__).parent
+    import vocab
+
+    files: list[tuple[Path, Path]] = []
+    for name in _OUTPUT_MODULES:
+        target = package / name
+        files += [(package, p) for p in (sorted(target.rglob("*.py")) if target.is_dir() else [target])]
+    for root in (site_dir(), package / "locale", Path(vocab.__file__).parent):
+        files += [(root, p) for p in sorted(root.rglob("*")) if p.suffix in (".html", ".xml", ".css", ".js", ".po", ".ttl", ".svg")]
+    for root, path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    for item in extra:
+        digest.update(item.encode())
+    return digest.hexdigest()
+
+
+class SiteBuilder:
+    def __init__(self, cat: Catalogue, options: BuildOptions, manifest: Manifest | None = None) -> None:
+        self.cat = cat
+        self.options = options
+        self.out = options.out
+        self.site = views.Site(static=True, api_base=options.api_base, base_uri=cat.uris.base)
+        self.links = {
+            lang: Links(lang=lang, static=True, api_base=options.api_base, languages=options.languages)
+            for lang in options.languages
+        }
+        self.manifest = manifest
+        self.report = BuildReport(full=True)
+        self.seen: set[str] = set()  # pages rendered by this build
+        self.pages_changed = False  # a page or file appeared or went (the sitemap must follow)
+        self._results: list[tuple[str, PageRecord | None]] = []  # worker side: what to record
+
+    # --- files -------------------------------------------------------------------
+
+    def _old(self, page_id: str) -> PageRecord:
+        record = self.manifest.record(page_id) if self.manifest is not None else None
+        return record or PageRecord()
+
+    def _write(self, record: PageRecord, path: str, data: bytes, old: dict[str, str]) -> None:
+        digest = _sha(data)
+        record.files[path] = digest
+        target = self.out / path
+        if old.get(path) == digest and target.is_file():
+            self.report.files_unchanged += 1
+            return
+        if target.exists():  # replace atomically: a live site never serves half a file
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        self.report.files_written += 1
+
+    def _finish_page(self, page_id: str, record: PageRecord, previous: PageRecord) -> None:
+        """Remove what the page wrote last time and not now; remember the page."""
+        for path in set(previous.files) - set(record.files):
+            self._remove(path)
+        if set(previous.files) != set(record.files):
+            self.pages_changed = True
+        self.seen.add(page_id)
+        if self.manifest is not None:
+            self.manifest.put(page_id, record)
+        else:
+            self._results.append((page_id, record))
+
+    def _remove(self, path: str) -> None:
+        try:
+            (self.out / path).unlink()
+            self.report.files_removed += 1
+        except FileNotFoundError:
+            pass
+
+    def _forget(self, page_id: str) -> None:
+        for path in self._old(page_id).files:
+            self._remove(path)
+        self.pages_changed = True
+        if self.manifest is not None:
+            self.manifest.drop(page_id)
+        else:
+            self._results.append((page_id, None))
+
+    # --- what changed ------------------------------------------------------------
+
+    def _latest_change(self) -> str | None:
+        rows = self.cat.store.select(f"SELECT (MAX(?m) AS ?last) WHERE {{ GRAPH ?g {{ ?g <{_MODIFIED}> ?m }} }}")
+        return str(rows[0]["last"]) if rows and "last" in rows[0] else None
+
+    def _entities(self, since: str | None = None) -> dict[str, str]:
+        """uri -> kind of every entity (or of those in records changed after `since`)."""
+        values = " ".join(f"<{c}>" for c in _CLASSES)
+        changed = ""
+        if since is not None:
+            literal = json.dumps(since)
+            changed = f'?g <{_MODIFIED}> ?m . FILTER(?m > {literal}^^<http://www.w3.org/2001/XMLSchema#dateTime>)'
+        rows = self.cat.store.select(
+            f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ {changed} ?e a ?t . VALUES ?t {{ {values} }} }} }}"
+        )
+        return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows}
+
+    # --- rendering ------------------------------------------------------------------
+
+    def _view_in(self, view: EntityView, lang: str) -> EntityView:
+        names = dict(view.names)
+        for uri, entity in view.linked.items():
+            names[uri] = display_name(entity, lang)
+        return replace(view, names=names)
+
+    def render_entity(self, kind: str, key: str, previous: PageRecord | None = None) -> bool:
+        """Render one entity's pages and twins; False when it is gone."""
+        page_id = f"{kind}:{key}"
+        view = entity_views.load(self.cat, kind, key, DEFAULT)
+        if view is None:
+            return False
+        previous = previous if previous is not None else self._old(page_id)
+        record = PageRecord()
+        builders = {"project": entity_views.project_page, "organisation": entity_views.organisation_page}
+        related = self.cat.engine.more_like_this(view.uri, entity_views.RELATED) if kind == "practice" else None
+        for lang, links in self.links.items():
+            localised = self._view_in(view, lang)
+            if kind == "practice":
+                built = entity_views.practice_page(self.cat, links, self.site, localised, related)
+            else:
+                built = builders[kind](self.cat, links, self.site, localised)
+            record.deps |= built.deps
+            self._write(record, links.file(kind, key), render(built, lang).encode("utf-8"), previous.files)
+            self.report.pages += 1
+        base = Links(static=True)
+        twin = json_twin(view, base.url(kind, key)).model_dump(mode="json", exclude_none=True)
+        self._write(record, base.twin(kind, key, "json")[1:], _json_bytes(twin), previous.files)
+        for extension, data in rdf_twins(self.cat.store, self.cat.uris, view).items():
+            self._write(record, base.twin(kind, key, extension)[1:], data, previous.files)
+        self._finish_page(page_id, record, previous)
+        return True
+
+    def render_listing(self, facet: str, code: str, previous: PageRecord | None = None) -> None:
+        page_id = f"{facet}:{code}"
+        previous = previous if previous is not None else self._old(page_id)
+        record = PageRecord()
+        for lang, links in self.links.items():
+            number = 1
+            while True:
+                built = views.listing(self.cat, links, self.site, facet, code, number)
+                if built is None:
+                    break
+                self._write(record, links.file(facet, code, number), render(built, lang).encode("utf-8"), previous.files)
+                self.report.pages += 1
+                if number >= built.context["last_page"]:
+                    break
+                number += 1
+        self._finish_page(page_id, record, previous)
+
+    def render_globals(self) -> None:
+        for name in GLOBAL_PAGES:
+            page_id = f"page:{name}"
+            previous = self._old(page_id)
+            record = PageRecord()
+            for lang, links in self.links.items():
+                built = self._global(name, links)
+                path = "404.html" if name == "404" else links.file(name)
+                if name == "404" and lang != DEFAULT:
+                    path = f"{lang}/404.html"
+                self._write(record, path, render(built, lang).encode("utf-8"), previous.files)
+                self.report.pages += 1
+            self._finish_page(page_id, record, previous)
+
+    def _global(self, name: str, links: Links) -> views.Page:
+        if name == "home":
+            return views.home(self.cat, links, self.site)
+        if name == "search":
+            return views.static_search(links, self.site)
+        if name == "statistics":
+            return views.statistics(self.cat, links, self.site)
+        if name == "harvests":
+            return views.harvests(self.cat, links, self.site)
+        if name == "api":
+            return views.api_page(links, self.site)
+        return views.page(
+            "error.html", links, self.site, ("home", "", {}), status=404, title="Not found", message=""
+        )
+
+    def render_files(self) -> None:
+        """openapi.json, the feed, robots.txt, static assets."""
+        previous = self._old("files")
+        record = PageRecord()
+        site_url = (self.options.site_url or self.cat.uris.base).rstrip("/")
+        self._write(record, "openapi.json", _json_bytes(openapi(self.options.api_base or "/")), previous.files)
+        links = self.links.get(DEFAULT) or next(iter(self.links.values()))
+        built = views.feed(links, self.site, recent(self.cat), f"{site_url}/feed.atom", site_url)
+        self._write(record, "feed.atom", render(built, links.lang).encode("utf-8"), previous.files)
+        self._write(record, "robots.txt", robots_txt(site_url).encode("utf-8"), previous.files)
+        static = site_dir() / "static"
+        for path in sorted(static.rglob("*")):
+            if path.is_file():
+                self._write(record, f"static/{path.relative_to(static).as_posix()}", path.read_bytes(), previous.files)
+        self._finish_page("files", record, previous)
+
+    def render_sitemap(self) -> None:
+        assert self.manifest is not None
+        previous = self._old("sitemap")
+        record = PageRecord()
+        site_url = (self.options.site_url or self.cat.uris.base).rstrip("/")
+        html = [p for p in self.manifest.html_paths() if not p.endswith("404.html")]
+        for name, data in sitemaps(site_url, html):
+            self._write(record, name, data, previous.files)
+        self._finish_page("sitemap", record, previous)
+
+    # --- the build ------------------------------------------------------------------
+
+    def build(self) -> BuildReport:
+        started = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.manifest = Manifest(self.out)
+        try:
+            self._build()
+        finally:
+            self.manifest.close()
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _build(self) -> None:
+        assert self.manifest is not None
+        code = code_version(self._settings_key())
+        stamp = self.manifest.get("stamp")
+        full = self.options.force or self.manifest.get("code") != code or stamp is None
+        latest = self._latest_change()
+        runs = self._runs_stamp()
+        self.report = BuildReport(full=full)
+        if full:
+            entities = self._entities()
+            tasks = [(kind, key) for uri, kind in sorted(entities.items()) if (key := self.cat.uris.key_of(uri, kind))]
+            tasks += [(facet, code_) for facet in ("country", "theme") for code_ in self._listing_codes(facet)]
+            self._run(tasks)
+            self.render_globals()
+            self.render_files()
+            # pages of the last build that this one did not produce
+            for page_id in self.manifest.page_ids() - self.seen - {"sitemap"}:
+                self._forget(page_id)
+        else:
+            changed = self._entities(stamp) if latest is not None and latest != stamp else {}
+            self.report.changed_records = len(changed)
+            self._incremental(changed)
+            if changed or self.manifest.get("runs") != runs:
+                self.render_globals()
+                self.render_files()
+        if full or self.pages_changed or self.manifest.record("sitemap") is None:
+            self.render_sitemap()
+        self.manifest.set("code", code)
+        self.manifest.set("stamp", latest or "")
+        self.manifest.set("runs", runs)
+
+    def run_task(self, kind: str, key: str, previous: PageRecord | None = None) -> bool:
+        if kind in ("country", "theme"):
+            self.render_listing(kind, key, previous)
+            return True
+        return self.render_entity(kind, key, previous)
+
+    def _run(self, tasks: list[tuple[str, str]]) -> None:
+        """Render entity and listing pages, in worker processes when it pays."""
+        jobs = max(1, self.options.jobs)
+        if jobs == 1 or len(tasks) < PARALLEL_FROM:
+            for kind, key in tasks:
+                if not self.run_task(kind, key):
+                    self._forget(f"{kind}:{key}")
+            if self.manifest is not None:
+                self.manifest.commit()
+            return
+        assert self.manifest is not None
+        payload = [(kind, key, self._old(f"{kind}:{key}")) for kind, key in tasks]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(self.cat.settings, self.options)) as pool:  # fmt: skip
+            for results, counts, changed in pool.map(_worker_task, payload, chunksize=16):
+                for page_id, record in results:
+                    if record is None:
+                        self.manifest.drop(page_id)
+                    else:
+                        self.manifest.put(page_id, record)
+                        self.seen.add(page_id)
+                self.pages_changed |= changed
+                for name, value in counts.items():
+                    setattr(self.report, name, getattr(self.report, name) + value)
+        self.manifest.commit()
+
+    def _runs_stamp(self) -> str:
+        stamp, sources = last_harvest(self.cat.store, self.cat.uris)
+        return f"{stamp.isoformat() if stamp else ''}/{sources}"
+
+    def _settings_key(self) -> list[str]:
+        o = self.options
+        return [self.cat.uris.base, o.api_base, o.site_url, ",".join(o.languages)]
+
+    def _listing_codes(self, facet: str) -> list[str]:
+        """Every code of the scheme: pages link countries and themes that have
+        no practice yet (an organisation's country), and the server answers them."""
+        from .web.formats import known_codes
+
+        return sorted(known_codes(facet))
+
+    def _incremental(self, changed: dict[str, str]) -> None:
+        if not changed:
+            return
+        uris = self.cat.uris
+        listings: set[str] = set()
+        again: dict[str, str] = {}
+        # 1. the changed entities themselves, and what they linked to before and now
+        for uri, kind in sorted(changed.items()):
+            key = uris.key_of(uri, kind)
+            if not key:
+                continue
+            previous = self._old(f"{kind}:{key}")
+            if not self.render_entity(kind, key, previous):
+                self._forget(f"{kind}:{key}")
+            after = self._old(f"{kind}:{key}").deps
+            for dep in previous.deps | after:
+                if dep.startswith(("country:", "theme:")):
+                    listings.add(dep)
+                elif kind != "organisation" and not uris.key_of(dep, "practice"):
+                    again.update(self._kind_of(dep))
+        # 2. the pages that show a changed entity
+        for page_id in self.manifest.pages_showing(changed) if self.manifest is not None else ():
+            kind, _, key = page_id.partition(":")
+            if kind in ("practice", "project", "organisation"):
+                again[uris.entity(kind, key)] = kind
+        tasks = [(kind, key) for uri, kind in sorted(again.items()) if uri not in changed and (key := uris.key_of(uri, kind))]
+        # 3. the listings they are in
+        tasks += [(facet, code) for facet, _, code in (k.partition(":") for k in sorted(listings))]
+        self._run(tasks)
+
+    def _kind_of(self, uri: str) -> dict[str, str]:
+        for kind in ("project", "organisation"):
+            if self.cat.uris.key_of(uri, kind):
+                return {uri: kind}
+        return {}
+
+
+# --- worker processes ------------------------------------------------------------
+
+PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
+_WORKER: SiteBuilder | None = None
+
+
+def _init_worker(settings: Settings, options: BuildOptions) -> None:
+    global _WORKER
+    _WORKER = SiteBuilder(Catalogue(settings, read_only=True), options)
+
+
+def _worker_task(
+    item: tuple[str, str, PageRecord],
+) -> tuple[list[tuple[str, PageRecord | None]], dict[str, int], bool]:
+    """Render one task in a worker: (page records to keep, counts, pages changed)."""
+    kind, key, previous = item
+    builder = _WORKER
+    assert builder is not None
+    builder._results = []
+    builder.report = BuildReport(full=True)
+    builder.pages_changed = False
+    if not builder.run_task(kind, key, previous):
+        for path in previous.files:
+            builder._remove(path)
+        builder._results.append((f"{kind}:{key}", None))
+        builder.pages_changed = True
+    r = builder.report
+    counts = {"pages": r.pages, "files_written": r.files_written, "files_unchanged": r.files_unchanged,
+              "files_removed": r.files_removed}  # fmt: skip
+    return builder._results, counts, builder.pages_changed
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def build_site(cat: Catalogue, options: BuildOptions) -> BuildReport:
+    """Build (or update) the static site in `options.out`."""
+    return SiteBuilder(cat, options).build()

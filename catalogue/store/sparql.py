@@ -1,0 +1,487 @@
+"""The remote store: any SPARQL 1.1 server, over the SPARQL 1.1 Protocol only.
+
+Queries go to the query endpoint, writes to the update endpoint (with the
+credentials of the settings `store_user` / `store_password`), both through
+SPARQLWrapper. Proven against OpenLink Virtuoso 7 (see docs/deploy.md).
+
+Atomicity. SPARQL 1.1 Update says a request of several operations SHOULD be
+atomic; Virtuoso 7.2 does not do it: in a request `DROP GRAPH <g> ; INSERT
+DATA {...} ; <an operation that fails>`, the first two operations stay
+committed (each operation is its own transaction), and a Graph Store Protocol
+PUT killed in the middle leaves the graph empty (both measured). What every
+server does make atomic is ONE operation. So each write here is exactly one
+operation per request:
+
+    DELETE { GRAPH ?g { ?s ?p ?o } }
+    INSERT { GRAPH ?t0 { ...record 0... } GRAPH ?t1 { ...record 1... } }
+    WHERE  { { VALUES ?g { <g0> <g1> } GRAPH ?g { ?s ?p ?o } }
+             UNION { BIND(<g0> AS ?t0) BIND(<g1> AS ?t1) } }
+
+The first branch yields one row per old triple (which binds only the DELETE
+template's variables), the second one row that binds only the INSERT
+template's; a template triple with an unbound variable is skipped (SPARQL 1.1
+Update, 3.1.3), so old triples are deleted once and new ones inserted once, and
+the whole chunk of records lands or none of it does. (Virtuoso mishandles the
+shorter `WHERE { OPTIONAL { GRAPH <g> { ?s ?p ?o } } }`: no row at all when the
+graph is empty; and a DELETE template variable left unbound by OPTIONAL drops
+the whole row. Every form used here was checked against it.) A SIGKILL of
+Virtuoso during such a request leaves the old graph whole
+(tests/store/test_interrupted_harvest.py).
+
+Virtuoso's SPARQL compiler refuses one request past about 1,000 constant
+triples ("generated SQL text has exceeded 10000 lines"), so a batch is cut
+into chunks of whole records of at most `max_triples` triples: each chunk is
+one transaction; a batch of several chunks is not, but no record is ever split
+and a record write is idempotent, so the harvest runner's one-at-a-time retry
+after a failed batch rewrites exactly what is needed. Records are parsed
+locally first, so a malformed record fails the batch before anything is sent.
+
+Reads. Both servers store typed numbers as numbers and give back a canonical
+form, not always the same one (xsd:boolean: Virtuoso "1", Oxigraph "true");
+terms are turned into Oxigraph's canonical forms, so an export compares byte
+for byte with the Oxigraph backend's. A result cut by
+the server (Virtuoso's `ResultSetMaxRows`, header `X-SPARQL-MaxRows`; or a
+partial "anytime" answer at `MaxQueryExecutionTime`) is an error, never a
+silently short answer; the store's own listings page under that limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import urllib.error
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from http.client import HTTPException, HTTPResponse
+from typing import Any, BinaryIO
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+from SPARQLWrapper import DIGEST, JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from vocab import GPC
+
+from .base import RecordState, RecordWrite, Store, StoreError
+
+_DCAT = "http://www.w3.org/ns/dcat#"
+_DCT = "http://purl.org/dc/terms/"
+_FOAF = "http://xmlns.com/foaf/0.1/"
+_PROV = "http://www.w3.org/ns/prov#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+SCHEME = "sparql+"
+MAX_TRIPLES = 800  # per update request; Virtuoso 7.2 refuses past about 1,000
+PAGE_ROWS = 5000  # per page of the store's own listings; Virtuoso's default cap is 10,000
+EXPORT_GRAPHS = 100  # record graphs fetched per export request
+_MESSAGE_CHARS = 300  # servers echo the whole request in errors: keep the head
+
+
+def endpoint_of(store_setting: str) -> str:
+    """`sparql+http://host/path` -> `http://host/path`."""
+    if not store_setting.startswith(SCHEME):
+        raise StoreError(f"not a SPARQL store setting: {store_setting!r}")
+    return store_setting[len(SCHEME) :]
+
+
+class SparqlStore(Store):
+    """A store behind a SPARQL 1.1 query endpoint and update endpoint."""
+
+    capabilities = frozenset()  # neither BULK_LOAD nor LOCAL_FILES: a remote server
+
+    def __init__(
+        self,
+        query_url: str,
+        update_url: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        auth: str = "digest",
+        timeout: float = 60.0,
+        graph_prefix: str | None = None,
+        max_triples: int = MAX_TRIPLES,
+        read_only: bool = False,
+    ) -> None:
+        """graph_prefix: the IRI start of this catalogue's graphs (its base URI),
+        which `export_nquads()` lists; the server may hold other graphs."""
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self._user = user
+        self._password = password
+        self._auth = auth.lower()
+        if self._auth not in ("basic", "digest"):
+            raise StoreError(f"store_auth must be 'basic' or 'digest', not {auth!r}")
+        self.timeout = timeout
+        self.graph_prefix = graph_prefix
+        self.max_triples = max_triples
+        self.read_only = read_only
+
+    # --- HTTP -------------------------------------------------------------
+
+    def _wrapper(self, url: str, update: bool = False) -> SPARQLWrapper:
+        wrapper = SPARQLWrapper(url)
+        wrapper.setMethod(POST)  # no URL length limit; never cached by proxies
+        wrapper.setTimeout(int(max(1, self.timeout)))
+        if update and self._user:
+            wrapper.setHTTPAuth(DIGEST if self._auth == "digest" else "BASIC")
+            wrapper.setCredentials(self._user, self._password or "")
+        return wrapper
+
+    def _run(self, wrapper: SPARQLWrapper, what: str) -> Any:
+        try:
+            return wrapper.query()
+        except SPARQLWrapperException as exc:
+            error = StoreError(f"{what} refused by {wrapper.endpoint}: {_server_message(exc)}")
+            _release(exc)
+        except urllib.error.HTTPError as exc:  # 403 and others SPARQLWrapper passes through
+            error = StoreError(f"{what} refused by {wrapper.endpoint}: HTTP {exc.code} {exc.reason}")
+            _release(exc)
+        except (urllib.error.URLError, HTTPException, OSError, socket.timeout) as exc:
+            error = StoreError(f"cannot reach the store at {wrapper.endpoint}: {getattr(exc, 'reason', exc)}")
+            _release(exc)
+        # Raised outside the handlers: the StoreError carries no chain of
+        # urllib frames that would hold unread HTTP responses open.
+        raise error
+
+    def _update(self, sparql: str) -> None:
+        if self.read_only:
+            raise StoreError("the store was opened read-only")
+        wrapper = self._wrapper(self.update_url, update=True)
+        wrapper.setQuery(sparql)
+        result = self._run(wrapper, "update")
+        result.response.read()
+        result.response.close()
+
+    def _select_json(self, sparql: str) -> dict[str, Any]:
+        wrapper = self._wrapper(self.query_url)
+        wrapper.setReturnFormat(JSON)
+        wrapper.setQuery(sparql)
+        result = self._run(wrapper, "query")
+        _check_complete(result.info(), wrapper.endpoint)
+        try:
+            data = json.loads(result.response.read())
+        except (ValueError, OSError, HTTPException) as exc:
+            raise StoreError(f"unreadable answer from {wrapper.endpoint}: {exc}") from None
+        finally:
+            result.response.close()
+        if not isinstance(data, dict):
+            raise StoreError(f"unreadable answer from {wrapper.endpoint}")
+        return data
+
+    # --- writes -----------------------------------------------------------
+
+    def write_records(self, records: Sequence[RecordWrite]) -> None:
+        if not records:
+            return
+        latest = {rec.graph: rec for rec in records}  # a graph named twice: the last wins
+        sized = [(rec, _check_lines(rec.graph, rec.lines)) for rec in latest.values()]
+        for chunk in _chunks(sized, self.max_triples):
+            self._update(_replace_operation(chunk))
+
+    def add_to_graph(self, graph: str, lines: Sequence[str]) -> None:
+        if not lines:
+            return
+        _check_lines(graph, lines)
+        for start in range(0, len(lines), self.max_triples):
+            part = lines[start : start + self.max_triples]
+            self._update("INSERT DATA { GRAPH <" + graph + "> {\n" + "\n".join(part) + "\n} }")
+
+    def withdraw_record(self, graph: str, when: datetime, run: str | None) -> None:
+        stamp = when.isoformat().replace("+00:00", "Z")
+        g = f"<{graph}>"
+        run_line = f"{g} <{_PROV}wasGeneratedBy> <{run}> ." if run else ""
+        # One operation; one UNION branch per template part, so that no row
+        # leaves a template variable unbound (see the module docstring).
+        self._update(
+            f"""
+            DELETE {{ GRAPH {g} {{ {g} <{GPC.recordStatus}> ?status . {g} <{_DCT}modified> ?modified .
+                                  {g} <{_PROV}wasGeneratedBy> ?run }} }}
+            INSERT {{ GRAPH ?target {{ {g} <{GPC.recordStatus}> <{GPC.Withdrawn}> .
+                                      {g} <{_DCT}modified> "{stamp}"^^<{_XSD}dateTime> . {run_line} }} }}
+            WHERE {{
+              {{ GRAPH {g} {{ {g} <{GPC.recordStatus}> ?status }} }}
+              UNION {{ GRAPH {g} {{ {g} <{_DCT}modified> ?modified }} }}
+              UNION {{ GRAPH {g} {{ {g} <{_PROV}wasGeneratedBy> ?run }} }}
+              UNION {{ GRAPH {g} {{ {g} <{GPC.recordStatus}> [] }} BIND({g} AS ?target) }}
+            }}"""
+        )
+
+    def import_nquads(self, data: BinaryIO) -> None:
+        by_graph: dict[str, list[str]] = {}
+        try:
+            for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
+                if not isinstance(quad.graph_name, ox.NamedNode):
+                    raise StoreError("N-Quads: a triple outside a named graph (the catalogue keeps every triple in one)")
+                by_graph.setdefault(quad.graph_name.value, []).append(
+                    f"{quad.subject} {quad.predicate} {quad.object} ."
+                )
+        except SyntaxError as exc:
+            raise StoreError(f"invalid N-Quads: {exc}") from None
+        for graph, lines in by_graph.items():
+            self.add_to_graph(graph, lines)
+
+    # --- reads ------------------------------------------------------------
+
+    def select(self, sparql: str) -> list[dict[str, Node]]:
+        data = self._select_json(sparql)
+        if "results" not in data:
+            raise StoreError("not a SELECT query")
+        rows = []
+        for binding in data["results"].get("bindings", []):
+            rows.append({name: _to_rdflib(value) for name, value in binding.items()})
+        return rows
+
+    def ask(self, sparql: str) -> bool:
+        data = self._select_json(sparql)
+        if "boolean" not in data:
+            raise StoreError("not an ASK query")
+        return bool(data["boolean"])
+
+    def construct(self, sparql: str) -> Graph:
+        wrapper = self._wrapper(self.query_url)
+        wrapper.setReturnFormat(TURTLE)
+        wrapper.setQuery(sparql)
+        if wrapper.queryType not in ("CONSTRUCT", "DESCRIBE"):
+            raise StoreError("not a CONSTRUCT or DESCRIBE query")
+        result = self._run(wrapper, "query")
+        _check_complete(result.info(), wrapper.endpoint)
+        try:
+            body = result.response.read()
+        finally:
+            result.response.close()
+        graph = Graph()
+        try:
+            for triple in ox.parse(body, format=ox.RdfFormat.TURTLE):
+                graph.add((_ox_to_rdflib(triple.subject), _ox_to_rdflib(triple.predicate), _ox_to_rdflib(triple.object)))
+        except SyntaxError as exc:
+            raise StoreError(f"unreadable answer from {wrapper.endpoint}: {exc}") from None
+        return graph
+
+    def _paged(self, body: str, order: str) -> Iterator[dict[str, Node]]:
+        """SELECT rows in pages below the server's result cap."""
+        offset = 0
+        while True:
+            rows = self.select(f"{body} ORDER BY {order} LIMIT {PAGE_ROWS} OFFSET {offset}")
+            yield from rows
+            if len(rows) < PAGE_ROWS:
+                return
+            offset += PAGE_ROWS
+
+    def record_states(self, source_uri: str) -> dict[str, RecordState]:
+        rows = self._paged(
+            f"""
+            SELECT ?g ?hash ?status ?issued ?topic WHERE {{
+              GRAPH ?g {{ ?g <{_DCT}source> <{source_uri}> ;
+                           <{GPC.contentHash}> ?hash ;
+                           <{GPC.recordStatus}> ?status ;
+                           <{_DCT}issued> ?issued ;
+                           <{_FOAF}primaryTopic> ?topic . }}
+            }}""",
+            "?g",
+        )
+        states = {}
+        for row in rows:
+            graph = str(row["g"])
+            states[graph] = RecordState(
+                graph=graph,
+                content_hash=str(row["hash"]),
+                status="withdrawn" if str(row["status"]) == str(GPC.Withdrawn) else "active",
+                first_seen=datetime.fromisoformat(str(row["issued"]).replace("Z", "+00:00")),
+                primary_topic=str(row["topic"]),
+            )
+        return states
+
+    def get_record(self, graph: str) -> Graph | None:
+        rows = self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        if not rows:
+            return None
+        result = Graph()
+        for row in rows:
+            result.add((row["s"], row["p"], row["o"]))
+        return result
+
+    def count_records(self) -> int:
+        rows = self.select(f"SELECT (COUNT(?g) AS ?n) WHERE {{ GRAPH ?g {{ ?g a <{_DCAT}CatalogRecord> }} }}")
+        return int(str(rows[0]["n"])) if rows else 0
+
+    # --- files ------------------------------------------------------------
+
+    def _graph_names(self) -> list[str]:
+        prefix = ""
+        if self.graph_prefix:
+            prefix = f"FILTER(STRSTARTS(STR(?g), {_string_literal(self.graph_prefix.rstrip('/') + '/')}))"
+        body = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {prefix} }}"
+        return [str(row["g"]) for row in self._paged(body, "?g")]
+
+    def export_nquads(self, out: BinaryIO, graphs: Iterable[str] | None = None) -> None:
+        # The same lines, in the same order, as OxigraphStore.export_nquads:
+        # terms printed by pyoxigraph, graphs sorted by name, lines sorted.
+        names = sorted(self._graph_names() if graphs is None else set(graphs))
+        for start in range(0, len(names), EXPORT_GRAPHS):
+            part = names[start : start + EXPORT_GRAPHS]
+            values = " ".join(f"<{name}>" for name in part)
+            data = self._select_json(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+            lines: dict[str, list[str]] = {name: [] for name in part}
+            for b in data.get("results", {}).get("bindings", []):
+                name = b["g"]["value"]
+                lines.setdefault(name, []).append(
+                    f"{_to_oxigraph(b['s'])} {_to_oxigraph(b['p'])} {_to_oxigraph(b['o'])} <{name}> .\n"
+                )
+            for name in part:
+                out.write("".join(sorted(lines[name])).encode("utf-8"))
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _release(error: BaseException) -> None:
+    """Close the HTTP responses an error chain holds (urllib leaves the 401
+    challenge of a digest exchange unread), then drop its frames."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, urllib.error.HTTPError):
+            seen.close()
+        tb = seen.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, urllib.error.HTTPError | HTTPResponse):
+                    value.close()
+            tb = tb.tb_next
+        seen.__traceback__ = None
+        seen = seen.__context__
+
+
+def _check_lines(graph: str, lines: Sequence[str]) -> int:
+    """Parse a record's lines locally (so a bad one fails before any request); count them."""
+    if not graph or any(c in graph for c in '<>"{}|^`\\ \n'):
+        raise StoreError(f"not a graph IRI: {graph!r}")
+    try:
+        return sum(1 for _ in ox.parse("\n".join(lines), format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as exc:
+        raise StoreError(f"record {graph}: not valid N-Triples: {exc}") from None
+
+
+def _chunks(sized: list[tuple[RecordWrite, int]], budget: int) -> Iterator[list[RecordWrite]]:
+    """Whole records, at most `budget` triples a chunk (a bigger record goes alone)."""
+    chunk: list[RecordWrite] = []
+    used = 0
+    for rec, size in sized:
+        if chunk and used + size > budget:
+            yield chunk
+            chunk, used = [], 0
+        chunk.append(rec)
+        used += size
+    if chunk:
+        yield chunk
+
+
+def _replace_operation(records: Sequence[RecordWrite]) -> str:
+    """One SPARQL Update operation replacing the graphs of these records."""
+    values = " ".join(f"<{rec.graph}>" for rec in records)
+    inserts = "\n".join(f"GRAPH ?t{i} {{\n" + "\n".join(rec.lines) + "\n}" for i, rec in enumerate(records))
+    binds = " ".join(f"BIND(<{rec.graph}> AS ?t{i})" for i, rec in enumerate(records))
+    return (
+        "DELETE { GRAPH ?g { ?s ?p ?o } }\n"
+        f"INSERT {{\n{inserts}\n}}\n"
+        f"WHERE {{ {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} UNION {{ {binds} }} }}"
+    )
+
+
+def _string_literal(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _check_complete(headers: Any, endpoint: str) -> None:
+    """Refuse answers the server cut short (Virtuoso says so in headers)."""
+    cap = headers.get("X-SPARQL-MaxRows")
+    if cap:
+        raise StoreError(
+            f"the store at {endpoint} cut the answer at {cap} rows (Virtuoso: raise ResultSetMaxRows in [SPARQL])"
+        )
+    state = headers.get("X-SQL-State")
+    if state:
+        message = headers.get("X-SQL-Message", "")
+        raise StoreError(f"the store at {endpoint} gave a partial answer ({state} {message})".rstrip())
+
+
+def _server_message(exc: SPARQLWrapperException) -> str:
+    """The first line of the server's complaint (servers echo the query after it)."""
+    text = str(exc)
+    match = re.search(r"Response:\s*b?['\"]?(.*)", text, re.DOTALL)
+    detail = match.group(1) if match else text
+    detail = detail.replace("\\n", "\n").strip().splitlines()[0] if detail.strip() else text
+    kind = type(exc).__name__
+    return f"{kind}: {detail[:_MESSAGE_CHARS]}"
+
+
+def _canonical(value: str, datatype: str) -> str:
+    """The canonical lexical form Oxigraph gives back, for the types Virtuoso rewrites
+    (both store numbers as numbers: "1200000.0"^^xsd:decimal reads "1200000" on both)."""
+    if datatype == _XSD + "decimal":
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
+            return value
+        text = format(Decimal(value).normalize(), "f")
+        return "0" if text == "-0" else text
+    if datatype == _XSD + "boolean":
+        return {"1": "true", "0": "false"}.get(value, value)
+    return value
+
+
+def _to_rdflib(binding: dict[str, str]) -> Node:
+    kind = binding.get("type")
+    value = binding.get("value", "")
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(_bnode_id(value))
+    if kind in ("literal", "typed-literal"):
+        lang = binding.get("xml:lang")
+        if lang:
+            return Literal(value, lang=lang)
+        datatype = binding.get("datatype")
+        if datatype and datatype != _XSD + "string":
+            return Literal(_canonical(value, datatype), datatype=URIRef(datatype))
+        return Literal(value)
+    raise StoreError(f"unsupported term in a SPARQL answer: {binding!r}")
+
+
+def _to_oxigraph(binding: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    kind = binding.get("type")
+    value = binding.get("value", "")
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(_bnode_id(value))
+    lang = binding.get("xml:lang")
+    if lang:
+        return ox.Literal(value, language=lang)
+    datatype = binding.get("datatype")
+    if datatype and datatype != _XSD + "string":
+        return ox.Literal(_canonical(value, datatype), datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
+
+
+def _ox_to_rdflib(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD + "string":
+            return Literal(term.value)
+        return Literal(_canonical(term.value, datatype), datatype=URIRef(datatype))
+    raise StoreError(f"unsupported term {term!r}")
+
+
+def _bnode_id(value: str) -> str:
+    # Virtuoso names blank nodes "nodeID://b1234"; keep a valid N-Triples label.
+    return re.sub(r"[^A-Za-z0-9_]", "_", value.removeprefix("_:").removeprefix("nodeID://")) or "b"
+
+
+__all__ = ["SparqlStore", "endpoint_of"]

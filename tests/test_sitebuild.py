@@ -1,0 +1,268 @@
+"""`catalogue build-site`: the static site, its twins and files, links that
+resolve on a plain file server, and incremental rebuilds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from functools import partial
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import urlopen
+from xml.etree import ElementTree
+
+import pytest
+from rdflib import Graph
+from typer.testing import CliRunner
+
+import catalogue.sitebuild as sitebuild
+from catalogue.cli import app, demo_sources_path
+from catalogue.core import Catalogue
+from catalogue.settings import Settings
+from catalogue.site_manifest import Manifest
+from catalogue.sitebuild import MANIFEST, BuildOptions, build_site
+from catalogue.sources import load_sources
+
+LANGS = ("en", "de")
+
+
+class _Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.lang = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang") or ""
+        for name in ("href", "src", "action"):
+            if values.get(name):
+                self.refs.append(values[name])  # type: ignore[arg-type]
+
+
+def refs_of(path: Path) -> _Refs:
+    parser = _Refs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def target_of(out: Path, ref: str) -> Path | None:
+    """The file an internal reference resolves to on a static server, or None for external ones."""
+    if not ref.startswith("/") or ref.startswith("//"):
+        return None
+    path = unquote(urlsplit(ref).path)
+    return out / (path.lstrip("/") + ("index.html" if path.endswith("/") else ""))
+
+
+@pytest.fixture(scope="module")
+def site(demo_catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "out"
+    report = build_site(demo_catalogue, BuildOptions(out=out, languages=LANGS))
+    assert report.full and report.pages > 300
+    return out
+
+
+def test_every_page_kind_is_written(site: Path) -> None:
+    for name in ("index.html", "search.html", "statistics.html", "harvests.html", "api.html", "404.html",
+                 "openapi.json", "feed.atom", "sitemap.xml", "robots.txt", "static/style.css", MANIFEST):  # fmt: skip
+        assert (site / name).is_file(), name
+    assert (site / "de" / "index.html").is_file() and not (site / "fr").exists()
+    for kind in ("practice", "project", "organisation", "country", "theme"):
+        assert list((site / kind).glob("*.html")), kind
+        assert list((site / "de" / kind).glob("*.html")), kind
+
+
+def test_pages_carry_their_language(site: Path) -> None:
+    assert refs_of(site / "index.html").lang == "en"
+    assert refs_of(site / "de" / "index.html").lang == "de"
+    assert "Praktiken suchen" in (site / "de" / "search.html").read_text(encoding="utf-8")
+
+
+def test_every_internal_link_resolves_to_a_file(site: Path) -> None:
+    broken = []
+    for page in site.rglob("*.html"):
+        for ref in refs_of(page).refs:
+            target = target_of(site, ref)
+            if target is not None and not target.is_file():
+                broken.append(f"{page.relative_to(site)} -> {ref}")
+    assert not broken, broken[:20]
+
+
+def test_without_api_the_site_browses_and_says_why_it_cannot_search(site: Path) -> None:
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'role="search"' not in home and "Browse by theme" in home
+    search = (site / "search.html").read_text(encoding="utf-8")
+    assert "does not name" in search and "search.js" not in search
+    assert "/sparql" not in home
+
+
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")  # rdflib's JSON-LD parser
+def test_twins_are_data(site: Path, demo_catalogue: Catalogue) -> None:
+    practice = next((site / "practice").glob("*.json"))
+    body = json.loads(practice.read_text(encoding="utf-8"))
+    assert body["kind"] == "practice" and body["records"]
+    stem = practice.with_suffix("")
+    formats = {"ttl": "turtle", "jsonld": "json-ld", "rdf": "xml", "nt": "nt"}
+    sizes = {ext: len(Graph().parse(data=stem.with_suffix(f".{ext}").read_bytes(), format=fmt)) for ext, fmt in formats.items()}
+    assert len(set(sizes.values())) == 1 and sizes["ttl"] > 10
+
+
+def test_rdf_twins_are_the_servers_bytes(site: Path, demo_catalogue: Catalogue) -> None:
+    from starlette.testclient import TestClient
+
+    from catalogue.web import create_app
+
+    with TestClient(create_app(demo_catalogue.settings, demo_catalogue)) as client:
+        for ext in ("ttl", "nt"):
+            served = client.get(f"/practice/demo-decide-madrid.{ext}").content
+            assert (site / "practice" / f"demo-decide-madrid.{ext}").read_bytes() == served
+
+
+def test_sitemap_robots_and_feed(site: Path) -> None:
+    sitemap = ElementTree.fromstring((site / "sitemap.xml").read_bytes())
+    locs = [e.text or "" for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://gpc.test/" in locs and "https://gpc.test/de/" in locs
+    assert any(u.endswith("/practice/demo-decide-madrid.html") for u in locs)
+    assert not any(u.endswith("404.html") for u in locs)
+    assert "Sitemap: https://gpc.test/sitemap.xml" in (site / "robots.txt").read_text()
+    feed = ElementTree.fromstring((site / "feed.atom").read_bytes())
+    assert feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert json.loads((site / "openapi.json").read_text())["openapi"].startswith("3.1")
+
+
+def test_listings_are_paged_like_the_server(site: Path) -> None:
+    listing = (site / "theme" / "digital-government.html").read_text(encoding="utf-8")
+    assert 'href="/theme/digital-government/2.html"' in listing
+    assert (site / "theme" / "digital-government" / "2.html").is_file()
+
+
+@pytest.fixture
+def static_server(site: Path) -> Iterator[str]:
+    handler = partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def test_a_plain_static_file_server_serves_it(static_server: str) -> None:
+    for path, kind in (("/", "text/html"), ("/de/practice/demo-decide-madrid.html", "text/html"),
+                       ("/practice/demo-decide-madrid.json", "application/json"), ("/static/style.css", "text/css")):  # fmt: skip
+        with urlopen(static_server + path) as response:  # noqa: S310 - loopback
+            assert response.status == 200 and response.headers["content-type"].startswith(kind), path
+
+
+def test_with_an_api_the_search_page_calls_it(demo_catalogue: Catalogue, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build_site(demo_catalogue, BuildOptions(out=out, languages=("en",), api_base="https://api.example.eu"))
+    search = (out / "search.html").read_text(encoding="utf-8")
+    assert 'data-api="https://api.example.eu/api/v1/search"' in search
+    assert 'action="https://api.example.eu/search"' in search and "/static/search.js" in search
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'data-static-search="/search.html"' in home and "https://api.example.eu/sparql" in home
+
+
+# --- incremental builds ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_catalogue(tmp_path: Path) -> Iterator[tuple[Catalogue, Path]]:
+    """The demo harvested into a catalogue of its own, with a copy of the demo sources to edit."""
+    sources = tmp_path / "demo"
+    shutil.copytree(demo_sources_path().parent, sources)
+    cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
+    cat.harvest(load_sources(sources / "sources.toml"), ["demo-projects", "demo-local-list"])
+    yield cat, sources
+    cat.close()
+
+
+def test_an_unchanged_catalogue_renders_nothing(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    cat, _sources = own_catalogue
+    options = BuildOptions(out=tmp_path / "out", languages=("en",))
+    full = build_site(cat, options)
+    again = build_site(cat, options)
+    assert not again.full and again.pages == 0 and again.files_written == 0 and full.pages > 50
+
+
+def test_a_changed_record_renders_only_what_shows_it(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    cat, sources = own_catalogue
+    options = BuildOptions(out=tmp_path / "out", languages=("en", "fr"))
+    full = build_site(cat, options)
+    manifest = Manifest(tmp_path / "out")
+    showing = manifest.pages_showing(["https://gpc.test/id/practice/demo-decide-madrid"])
+    unrelated = sorted(p for p in manifest.page_ids() if p.startswith("practice:") and p not in showing
+                       and p != "practice:demo-decide-madrid")  # fmt: skip
+    manifest.close()
+    untouched = tmp_path / "out" / "practice" / f"{unrelated[0].partition(':')[2]}.html"
+    before = untouched.stat().st_mtime_ns
+    csv = sources / "practices.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert "Decide Madrid es el portal" in text
+    csv.write_text(text.replace("Decide Madrid es el portal", "Decide Madrid, revisado, es el portal"), encoding="utf-8")
+    runs = cat.harvest(load_sources(sources / "sources.toml"), ["demo-local-list"])
+    assert runs[0].counts.changed == 1
+    update = build_site(cat, options)
+    assert not update.full and update.changed_records >= 1
+    assert 0 < update.pages < full.pages / 4
+    page = (tmp_path / "out" / "practice" / "demo-decide-madrid.html").read_text(encoding="utf-8")
+    assert "Decide Madrid, revisado, es el portal" in page
+    assert "revisado" in (tmp_path / "out" / "fr" / "practice" / "demo-decide-madrid.html").read_text(encoding="utf-8")
+    assert untouched.stat().st_mtime_ns == before
+    assert "revisado" in (tmp_path / "out" / "practice" / "demo-decide-madrid.json").read_text(encoding="utf-8")
+
+
+def test_force_and_option_changes_rebuild_everything(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    cat, _sources = own_catalogue
+    out = tmp_path / "out"
+    build_site(cat, BuildOptions(out=out, languages=("en",)))
+    assert build_site(cat, BuildOptions(out=out, languages=("en",), force=True)).full
+    assert build_site(cat, BuildOptions(out=out, languages=("en", "it"))).full
+    assert (out / "it" / "index.html").is_file()
+    assert build_site(cat, BuildOptions(out=out, languages=("en",))).full
+    assert not (out / "it").exists() or not list((out / "it").rglob("*.html"))
+
+
+@pytest.mark.slow
+def test_worker_processes_write_the_same_site(own_catalogue: tuple[Catalogue, Path], tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    cat, _sources = own_catalogue
+    one = build_site(cat, BuildOptions(out=tmp_path / "one", languages=("en",)))
+    monkeypatch.setattr(sitebuild, "PARALLEL_FROM", 1)
+    two = build_site(cat, BuildOptions(out=tmp_path / "two", languages=("en",), jobs=2))
+    assert one.pages == two.pages
+    files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file() and p.name != MANIFEST)
+    files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file() and p.name != MANIFEST)
+    assert files_one == files_two
+    for rel in files_one:
+        if rel.suffix in (".json", ".ttl", ".nt") or rel.parts[0] in ("project", "country", "theme"):
+            assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+
+
+def test_the_command(own_catalogue: tuple[Catalogue, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cat, _sources = own_catalogue
+    cat.close()  # the command opens the store itself
+    monkeypatch.setenv("CATALOGUE_DATA_DIR", str(cat.settings.data_dir))
+    monkeypatch.setenv("CATALOGUE_BASE_URI", cat.settings.base_uri)
+    runner = CliRunner()
+    result = runner.invoke(app, ["build-site", str(tmp_path / "out"), "--languages", "en", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["pages"] > 50
+    result = runner.invoke(app, ["build-site", str(tmp_path / "out"), "--languages", "en"])
+    assert result.exit_code == 0 and "incremental build (0 changed records)" in result.output
+    bad = runner.invoke(app, ["build-site", str(tmp_path / "out"), "--languages", "xx"])
+    assert bad.exit_code == 2 and "unknown xx" in bad.output
