@@ -63,9 +63,11 @@ class HarvestProfile:
 
     Buckets: reading and validating rows (the tabular harvester), mapping to
     triples plus canonical N-Triples and hashing, store writes, index
-    documents, index add, index commit; the rest is the runner itself."""
+    documents, index add, index commit, the dumps written after the harvest;
+    the rest is the runner itself."""
 
     def __init__(self, catalogue: Catalogue) -> None:
+        import catalogue.core as core_module
         import catalogue.harvest as runner_module
         import catalogue.ntriples as ntriples_module
         from harvesters.tabular import TabularHarvester
@@ -80,6 +82,7 @@ class HarvestProfile:
             (runner_module, "practice_doc", "index documents (practice_doc)"),
             (catalogue.engine, "add", "index add"),
             (catalogue.engine, "commit", "index commit"),
+            (core_module, "refresh_after_harvest", "dumps after the harvest"),
         ]
         self._saved: list[tuple[Any, str, Any, bool]] = []
 

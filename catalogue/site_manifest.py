@@ -60,8 +60,11 @@ class Manifest:
         files = dict(self._db.execute("SELECT path, hash FROM files WHERE page = ?", (page,)).fetchall())
         return PageRecord(deps, files)
 
-    def page_ids(self) -> set[str]:
-        return {p for (p,) in self._db.execute("SELECT id FROM pages")}
+    def page_ids(self, prefix: str = "") -> set[str]:
+        if not prefix:
+            return {p for (p,) in self._db.execute("SELECT id FROM pages")}
+        rows = self._db.execute("SELECT id FROM pages WHERE substr(id, 1, ?) = ?", (len(prefix), prefix))
+        return {p for (p,) in rows}
 
     def pages_showing(self, deps: Iterable[str]) -> set[str]:
         """The pages that show any of these entities or listings."""

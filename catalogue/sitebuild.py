@@ -240,25 +240,40 @@ class SiteBuilder:
         self._write(record, base.twin(kind, key, "json")[1:], _json_bytes(twin), previous.files)
         for extension, data in rdf_twins(self.cat.store, self.cat.uris, view).items():
             self._write(record, base.twin(kind, key, extension)[1:], data, previous.files)
+        if kind == "practice":  # listings sort by title: a new title moves the practice between their pages
+            record.deps.add("title:" + _sha(json.dumps(view.entity.title, sort_keys=True).encode()))  # type: ignore[union-attr]
         self._finish_page(page_id, record, previous)
         return True
 
-    def render_listing(self, facet: str, code: str, previous: PageRecord | None = None) -> None:
-        page_id = f"{facet}:{code}"
+    def render_listing(self, facet: str, code: str) -> None:
+        """Every page of a country's or theme's listing (`{facet}:{code}:{n}` in
+        the manifest, each showing its practices); pages past the end go."""
+        number, last = 1, 1
+        while number <= last:
+            last = self.render_listing_page(facet, code, number) or 0
+            number += 1
+        prefix = f"{facet}:{code}:"
+        for page_id in self.manifest.page_ids(prefix) if self.manifest is not None else ():
+            if int(page_id.rsplit(":", 1)[1]) > max(last, 1):
+                self._forget(page_id)
+
+    def render_listing_page(self, facet: str, code: str, number: int, previous: PageRecord | None = None) -> int | None:
+        """One page of a listing in every language; its listing's last page
+        number, or None when the page is past the end."""
+        page_id = f"{facet}:{code}:{number}"
         previous = previous if previous is not None else self._old(page_id)
         record = PageRecord()
+        last = None
         for lang, links in self.links.items():
-            number = 1
-            while True:
-                built = views.listing(self.cat, links, self.site, facet, code, number)
-                if built is None:
-                    break
-                self._write(record, links.file(facet, code, number), render(built, lang).encode("utf-8"), previous.files)
-                self.report.pages += 1
-                if number >= built.context["last_page"]:
-                    break
-                number += 1
+            built = views.listing(self.cat, links, self.site, facet, code, number)
+            if built is None:
+                return None
+            last = built.context["last_page"]
+            record.deps |= {hit.uri for hit in built.context["hits"]}
+            self._write(record, links.file(facet, code, number), render(built, lang).encode("utf-8"), previous.files)
+            self.report.pages += 1
         self._finish_page(page_id, record, previous)
+        return last
 
     def render_globals(self) -> None:
         for name in GLOBAL_PAGES:
@@ -360,8 +375,12 @@ class SiteBuilder:
         self.manifest.set("runs", runs)
 
     def run_task(self, kind: str, key: str, previous: PageRecord | None = None) -> bool:
+        """An entity's pages, a whole listing (`country`, `ITA`) or one of its pages (`country`, `ITA:3`)."""
         if kind in ("country", "theme"):
-            self.render_listing(kind, key, previous)
+            code, _, number = key.partition(":")
+            if number:
+                return self.render_listing_page(kind, code, int(number), previous) is not None
+            self.render_listing(kind, code)
             return True
         return self.render_entity(kind, key, previous)
 
@@ -411,30 +430,38 @@ class SiteBuilder:
         if not changed:
             return
         uris = self.cat.uris
-        listings: set[str] = set()
+        listings: set[str] = set()  # listings to render whole: their order or breakdown moved
         again: dict[str, str] = {}
         # 1. the changed entities themselves, and what they linked to before and now
         for uri, kind in sorted(changed.items()):
             key = uris.key_of(uri, kind)
             if not key:
                 continue
-            previous = self._old(f"{kind}:{key}")
-            if not self.render_entity(kind, key, previous):
+            previous = self.manifest.record(f"{kind}:{key}") if self.manifest is not None else None
+            if not self.render_entity(kind, key, previous or PageRecord()):
                 self._forget(f"{kind}:{key}")
             after = self._old(f"{kind}:{key}").deps
-            for dep in previous.deps | after:
-                if dep.startswith(("country:", "theme:")):
-                    listings.add(dep)
-                elif kind != "organisation" and not uris.key_of(dep, "practice"):
-                    again.update(self._kind_of(dep))
-        # 2. the pages that show a changed entity
+            before = previous.deps if previous is not None else set()
+            member_before = {d for d in before if d.startswith(("country:", "theme:"))}
+            member_after = {d for d in after if d.startswith(("country:", "theme:"))}
+            titles = {d for d in before ^ after if d.startswith("title:")}
+            if kind == "practice" and (previous is None or member_before != member_after or titles or not after):
+                listings |= member_before | member_after
+            for dep in before | after:
+                if kind != "organisation" and ":" in dep and not dep.startswith(("country:", "theme:", "title:")):
+                    if not uris.key_of(dep, "practice"):
+                        again.update(self._kind_of(dep))
+        # 2. the pages that show a changed entity (practices' related lists, projects, organisations, listing pages)
+        pages: list[tuple[str, str]] = []
         for page_id in self.manifest.pages_showing(changed) if self.manifest is not None else ():
             kind, _, key = page_id.partition(":")
             if kind in ("practice", "project", "organisation"):
                 again[uris.entity(kind, key)] = kind
+            elif kind in ("country", "theme") and f"{kind}:{key.rpartition(':')[0]}" not in listings:
+                pages.append((kind, key))
         tasks = [(kind, key) for uri, kind in sorted(again.items()) if uri not in changed and (key := uris.key_of(uri, kind))]
-        # 3. the listings they are in
-        tasks += [(facet, code) for facet, _, code in (k.partition(":") for k in sorted(listings))]
+        # 3. the listings they are in: one page where it stays, all of it where the order moved
+        tasks += sorted(pages) + [(facet, code) for facet, _, code in (k.partition(":") for k in sorted(listings))]
         self._run(tasks)
 
     def _kind_of(self, uri: str) -> dict[str, str]:

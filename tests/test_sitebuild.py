@@ -218,12 +218,24 @@ def test_a_changed_record_renders_only_what_shows_it(own_catalogue: tuple[Catalo
     assert runs[0].counts.changed == 1
     update = build_site(cat, options)
     assert not update.full and update.changed_records >= 1
-    assert 0 < update.pages < full.pages / 4
+    assert 0 < update.pages < full.pages / 4 and update.pages <= 60, update.summary()
     page = (tmp_path / "out" / "practice" / "demo-decide-madrid.html").read_text(encoding="utf-8")
     assert "Decide Madrid, revisado, es el portal" in page
     assert "revisado" in (tmp_path / "out" / "fr" / "practice" / "demo-decide-madrid.html").read_text(encoding="utf-8")
     assert untouched.stat().st_mtime_ns == before
     assert "revisado" in (tmp_path / "out" / "practice" / "demo-decide-madrid.json").read_text(encoding="utf-8")
+    spain = (tmp_path / "out" / "country" / "ESP.html").read_text(encoding="utf-8")
+    assert "Decide Madrid, revisado" in spain  # the listing page that shows it, with its new snippet
+
+    # a new title moves it in the listings: they are rendered whole
+    text = csv.read_text(encoding="utf-8")
+    csv.write_text(text.replace("Decide Madrid: propuestas", "Aaa Decide Madrid: propuestas"), encoding="utf-8")
+    cat.harvest(load_sources(sources / "sources.toml"), ["demo-local-list"])
+    moved = build_site(cat, options)
+    assert not moved.full and moved.pages > 0
+    spain = (tmp_path / "out" / "country" / "ESP.html").read_text(encoding="utf-8")
+    first = spain.index('class="result-title"')
+    assert "Aaa Decide Madrid" in spain[first : first + 300]
 
 
 def test_force_and_option_changes_rebuild_everything(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 
 from ..core import Catalogue
 from ..dcat_feed import FeedError, catalog_page, parse_since
-from ..documents import ENTITY_KINDS, Document, exists, load_document
+from ..documents import Document, exists, load_document
 from ..dumps import dataset_counts, dump_path, list_dumps
 from ..rdf_formats import HTML_TYPE, RDF_FORMATS, Format, by_extension, by_name, negotiate, offers
 from ..rdf_output import graph_bytes
