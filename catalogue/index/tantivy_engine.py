@@ -81,6 +81,11 @@ class TantivyEngine(SearchEngine):
         self.path.mkdir(parents=True, exist_ok=True)
         self._schema = _schema()
         self._index = self._open_index()
+        # No background meta.json watcher: its reload takes a lock file inside
+        # the directory at any moment (racing a removal of the directory).
+        # `_searcher` reloads when meta.json changed instead, one stat per search.
+        self._index.config_reader(reload_policy="Manual")
+        self._meta_stamp = self._read_meta_stamp()
         self._analyzers = _analyzers()
         for tokenizer, analyzer in self._analyzers.items():
             self._index.register_tokenizer(tokenizer, analyzer)
@@ -156,6 +161,7 @@ class TantivyEngine(SearchEngine):
                 self._writer.wait_merging_threads()
                 self._writer = None
             self._index.reload()
+            self._meta_stamp = self._read_meta_stamp()
 
     def clear(self) -> None:
         with self._write_lock:
@@ -168,8 +174,25 @@ class TantivyEngine(SearchEngine):
 
     # --- reading -----------------------------------------------------------
 
+    def _read_meta_stamp(self) -> tuple[int, int, int]:
+        # tantivy replaces meta.json atomically (new file, rename), so the
+        # inode changes on every commit even within one mtime tick.
+        try:
+            stat = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _searcher(self) -> tantivy.Searcher:
+        """The current searcher, reloaded when another writer committed."""
+        stamp = self._read_meta_stamp()
+        if stamp != self._meta_stamp:
+            self._index.reload()
+            self._meta_stamp = stamp
+        return self._index.searcher()
+
     def versions(self) -> dict[str, str]:
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         if searcher.num_docs == 0:
             return {}
         hits = searcher.search(tantivy.Query.all_query(), searcher.num_docs, count=False).hits
@@ -180,10 +203,10 @@ class TantivyEngine(SearchEngine):
         return out
 
     def count(self) -> int:
-        return self._index.searcher().num_docs
+        return self._searcher().num_docs
 
     def search(self, query: Query) -> Result:
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         text = an.clean_query(query.text)
         text_query = self._text_query(text)
         filters = self._filter_queries(query.filters)
@@ -323,7 +346,7 @@ class TantivyEngine(SearchEngine):
     # --- related -----------------------------------------------------------
 
     def more_like_this(self, uri: str, limit: int = 5, lang: str = "en") -> list[Hit]:
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         found = searcher.search(tantivy.Query.term_query(self._schema, "uri", uri), 1, count=False).hits
         if not found or limit <= 0:
             return []

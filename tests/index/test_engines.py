@@ -868,3 +868,20 @@ def test_searches_run_while_a_writer_commits(loaded: SearchEngine) -> None:
     assert errors == []
     assert loaded.search(Query(filters={"theme": ("extra",)})).total == 5
 
+
+
+def test_a_reader_sees_what_another_writer_committed(engine_name: str, tmp_path: Path) -> None:
+    # The web server's engine object and a harvest's (another process in
+    # production) share one directory: the reader picks up every commit.
+    reader = open_engine(engine_name, tmp_path)
+    assert reader.count() == 0
+    writer = open_engine(engine_name, tmp_path)
+    writer.add([doc("gp:a", {"en": "title a"})])
+    writer.commit()
+    assert reader.count() == 1
+    writer.delete(["gp:a"])
+    writer.add([doc("gp:b", {"en": "title b"}), doc("gp:c", {"en": "title c"})])
+    writer.commit()
+    writer.close()
+    assert set(reader.versions()) == {"gp:b", "gp:c"}
+    reader.close()
