@@ -4,9 +4,9 @@ union of the graphs), with the dataset's figures in `stats.json` for VoID.
 
 Written after every harvest that changed something (and when missing), into
 temporary files swapped in with `os.replace`, so a download never sees half
-a dump. The N-Quads come from Oxigraph's own writer when the store is
-Oxigraph (fast), else from the store contract; the Turtle is converted from
-the N-Quads as a stream, so memory stays flat at any size.
+a dump. With Oxigraph both come from its own writers (fast); any other store
+gives its N-Quads through the store contract and the Turtle is converted
+from them as a stream, so memory stays flat at any size.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import gzip
 import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -42,22 +43,40 @@ _CLASSES = {
 }
 
 
-def _write_nquads(store: Store, out: BinaryIO) -> None:
-    native = getattr(store, "oxigraph", None)
-    if isinstance(native, ox.Store):
-        native.dump(out, format=ox.RdfFormat.N_QUADS)
-    else:
+_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+_CLASS_COUNTS = (
+    "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } VALUES ?c { "
+    + " ".join(f"<{iri}>" for iri in _CLASSES)
+    + " } } GROUP BY ?c"
+)
+# zlib's default level: level 9 took twice the time for 2 % smaller files.
+_GZIP_LEVEL = 6
+
+
+@contextmanager
+def _gzip_writer(path: Path) -> Iterator[gzip.GzipFile]:
+    # mtime=0 and no file name: the bytes depend on the content only.
+    with path.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=_GZIP_LEVEL) as out:
+        yield out
+
+
+def _write_native(store: ox.Store, nq_tmp: Path, ttl_tmp: Path) -> Counts:
+    """Oxigraph writes both dumps itself; the figures come from its indexes."""
+    with _gzip_writer(nq_tmp) as out:
+        store.dump(out, format=ox.RdfFormat.N_QUADS)
+    with _gzip_writer(ttl_tmp) as out:
+        # CONSTRUCT over the graphs gives their union: a triple held by
+        # several records (a shared organisation) is written once.
+        ox.serialize(store.query(_UNION), out, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
+    found = {row["c"].value: int(row["n"].value) for row in store.query(_CLASS_COUNTS)}  # type: ignore[union-attr, index]
+    return Counts(triples=len(store), **{name: found.get(iri, 0) for iri, name in _CLASSES.items()})
+
+
+def _write_portable(store: Store, nq_tmp: Path, ttl_tmp: Path) -> Counts:
+    """Any store: the N-Quads from the contract, the Turtle converted from
+    them as a stream (memory stays flat at any size)."""
+    with _gzip_writer(nq_tmp) as out:
         store.export_nquads(out)
-
-
-def write_dumps(store: Store, settings: Settings) -> Counts:
-    """(Re)write both dumps and the figures; returns the figures."""
-    folder = settings.dumps_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    nq_tmp, ttl_tmp, stats_tmp = (folder / f".{name}.tmp" for name in (NQUADS, TURTLE, STATS))
-    # mtime=0: the bytes depend on the content only.
-    with nq_tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
-        _write_nquads(store, out)
     seen: dict[str, set[str]] = {name: set() for name in _CLASSES.values()}
     triples = 0
 
@@ -72,9 +91,21 @@ def write_dumps(store: Store, settings: Settings) -> Counts:
                         seen[bucket].add(str(quad.subject))
                 yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
-    with ttl_tmp.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+    with _gzip_writer(ttl_tmp) as out:
         ox.serialize(as_triples(), out, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
-    counts = Counts(triples=triples, **{name: len(subjects) for name, subjects in seen.items()})
+    return Counts(triples=triples, **{name: len(subjects) for name, subjects in seen.items()})
+
+
+def write_dumps(store: Store, settings: Settings) -> Counts:
+    """(Re)write both dumps and the figures; returns the figures."""
+    folder = settings.dumps_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    nq_tmp, ttl_tmp, stats_tmp = (folder / f".{name}.tmp" for name in (NQUADS, TURTLE, STATS))
+    native = getattr(store, "oxigraph", None)
+    if isinstance(native, ox.Store):
+        counts = _write_native(native, nq_tmp, ttl_tmp)
+    else:
+        counts = _write_portable(store, nq_tmp, ttl_tmp)
     stats_tmp.write_text(json.dumps({**asdict(counts), "written": _now()}, indent=2), encoding="utf-8")
     for tmp, name in ((nq_tmp, NQUADS), (ttl_tmp, TURTLE), (stats_tmp, STATS)):
         os.replace(tmp, folder / name)

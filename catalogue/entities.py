@@ -3,17 +3,43 @@
 An entity may be described by several records (one per source that has it):
 its description is read from the union of their graphs, and its provenance
 lists every record.
+
+Entities are read in batches (`load_views`): one CONSTRUCT per batch brings
+each entity's document (the triples `catalogue.documents` serves for it:
+its own, its contact point's, its catalogue records' and the names of what
+it links to), which is then split per entity. The model, the provenance and
+the RDF twins all come from that one answer, and linked entities (the
+organisations and projects a practice names) are read once per `Linked`
+cache instead of once per page.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
 
 from .mapping import MappingError, from_graph
 from .models import Entity, Organisation, Practice, Project
 from .store import Store
 from .uris import Uris
+
+_DCAT = "http://www.w3.org/ns/dcat#"
+_DCT = "http://purl.org/dc/terms/"
+_FOAF = "http://xmlns.com/foaf/0.1/"
+_GPC = "https://w3id.org/gpc/ns#"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_CONTACT = ox.NamedNode(f"{_DCAT}contactPoint")
+_TOPIC = ox.NamedNode(f"{_FOAF}primaryTopic")
+_NAMES = frozenset(ox.NamedNode(p) for p in (f"{_FOAF}name", f"{_DCT}title", f"{_GPC}acronym"))
+_BATCH = 200  # entities per query: long VALUES lists stay fast, and answers small
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 @dataclass(frozen=True)
@@ -34,46 +60,184 @@ class EntityView:
     records: list[Provenance]
     names: dict[str, str] = field(default_factory=dict)  # uri -> display name of linked entities
     linked: dict[str, Entity] = field(default_factory=dict)  # uri -> the linked entities themselves
+    # The entity's RDF document as the linked-data routes serve it (without
+    # the two triples about the document itself), when it was loaded in bulk.
+    document: list[ox.Triple] | None = None
 
     @property
     def withdrawn(self) -> bool:
         return bool(self.records) and all(r.status == "withdrawn" for r in self.records)
 
 
-def _describe(store: Store, uri: str) -> object:
-    # The entity's own triples plus its contact node, from every graph.
-    return store.construct(
-        f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-              {{ BIND(<{uri}> AS ?s) ?s ?p ?o }}
-              UNION {{ <{uri}> <http://www.w3.org/ns/dcat#contactPoint> ?s . ?s ?p ?o }} }}"""
-    )
+# --- reading triples ----------------------------------------------------------------
 
 
-def _records(store: Store, uri: str) -> list[Provenance]:
-    rows = store.select(
-        f"""SELECT ?g ?src ?id ?url ?issued ?modified ?status WHERE {{
-              GRAPH ?g {{ ?g <http://xmlns.com/foaf/0.1/primaryTopic> <{uri}> ;
-                  <http://purl.org/dc/terms/source> ?src ;
-                  <https://w3id.org/gpc/ns#originalIdentifier> ?id ;
-                  <http://purl.org/dc/terms/issued> ?issued ;
-                  <http://purl.org/dc/terms/modified> ?modified ;
-                  <https://w3id.org/gpc/ns#recordStatus> ?status .
-                  OPTIONAL {{ ?g <https://w3id.org/gpc/ns#originalUrl> ?url }} }} }}"""
-    )
+def _rdflib_term(term: OxTerm) -> Node:
+    # The same terms the store's rdflib conversion gives, so models read alike.
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+
+
+def _ox_term(term: Node) -> OxTerm:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+def construct_triples(store: Store, sparql: str) -> list[ox.Triple]:
+    """A CONSTRUCT's triples as pyoxigraph terms. On the embedded store the
+    query runs on Oxigraph itself (no rdflib graph in between); other
+    backends go through `Store.construct`."""
+    native = getattr(store, "oxigraph", None)
+    if isinstance(native, ox.Store):
+        return list(native.query(sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    graph = store.construct(sparql)
+    return [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph]  # type: ignore[arg-type]
+
+
+def _safe(uri: str) -> bool:
+    return not any(c in uri for c in '<>"{}|^`\\ \n\r\t')
+
+
+def _values(uris: Iterable[str]) -> str:
+    return " ".join(f"<{u}>" for u in uris)
+
+
+def _document_query(uris: Sequence[str]) -> str:
+    # documents._entity's four parts, for many entities at once.
+    v = _values(uris)
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+      {{ VALUES ?u {{ {v} }} ?u ?p ?o BIND(?u AS ?s) }}
+      UNION {{ VALUES ?u {{ {v} }} ?u <{_DCAT}contactPoint> ?s . ?s ?p ?o }}
+      UNION {{ VALUES ?u {{ {v} }} ?s <{_FOAF}primaryTopic> ?u ; ?p ?o }}
+      UNION {{ VALUES ?u {{ {v} }} ?u ?link ?s . ?s ?p ?o .
+               FILTER(?p IN (<{_FOAF}name>, <{_DCT}title>, <{_GPC}acronym>)) }}
+    }}"""
+
+
+def _description_query(uris: Sequence[str]) -> str:
+    # An entity's own triples and its contact point's: what the model needs.
+    v = _values(uris)
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+      {{ VALUES ?u {{ {v} }} ?u ?p ?o BIND(?u AS ?s) }}
+      UNION {{ VALUES ?u {{ {v} }} ?u <{_DCAT}contactPoint> ?s . ?s ?p ?o }}
+    }}"""
+
+
+class _Triples:
+    """Triples indexed by subject, split back per entity after a batch query."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self.by_subject: dict[OxTerm, list[ox.Triple]] = defaultdict(list)
+        self.topics: dict[OxTerm, list[OxTerm]] = defaultdict(list)  # entity -> its catalogue records
+        for triple in dict.fromkeys(triples):  # a fact two records share comes once, as in a graph
+            self.by_subject[triple.subject].append(triple)
+            if triple.predicate == _TOPIC:
+                self.topics[triple.object].append(triple.subject)
+
+    def description(self, node: ox.NamedNode) -> list[ox.Triple]:
+        """The entity's own triples, then its contact point's."""
+        own = self.by_subject.get(node, [])
+        out = list(own)
+        for contact in dict.fromkeys(t.object for t in own if t.predicate == _CONTACT):
+            if contact != node:
+                out += self.by_subject.get(contact, [])
+        return out
+
+    def document(self, node: ox.NamedNode) -> list[ox.Triple]:
+        """What `catalogue.documents` answers for the entity (as a set)."""
+        own = self.by_subject.get(node, [])
+        found = dict.fromkeys(self.description(node))
+        for record in self.topics.get(node, []):
+            found.update(dict.fromkeys(self.by_subject.get(record, [])))
+        for target in dict.fromkeys(t.object for t in own if not isinstance(t.object, ox.Literal)):
+            found.update(dict.fromkeys(t for t in self.by_subject.get(target, []) if t.predicate in _NAMES))
+        return list(found)
+
+
+class _Graph:
+    """The two reads `mapping.from_graph` makes of an rdflib graph
+    (`objects`, `value`), over one entity's triples: building a real rdflib
+    graph cost more than everything else in loading a page."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self._objects: dict[tuple[str, str], list[OxTerm]] = defaultdict(list)
+        for t in triples:
+            if not isinstance(t.subject, ox.Triple):
+                self._objects[(str(t.subject), t.predicate.value)].append(t.object)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._objects.values())
+
+    def _key(self, subject: Node, predicate: Node) -> tuple[str, str]:
+        node = f"<{subject}>" if isinstance(subject, URIRef) else f"_:{subject}"
+        return (node, str(predicate))
+
+    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
+        return (_rdflib_term(o) for o in self._objects.get(self._key(subject, predicate), []))
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        found = self._objects.get(self._key(subject, predicate))
+        return _rdflib_term(found[0]) if found else None
+
+
+def _entity_of(triples: list[ox.Triple], uri: str, uris: Uris) -> Entity | None:
+    if not triples:
+        return None
+    try:
+        return from_graph(_Graph(triples), uri, uris)  # type: ignore[arg-type]
+    except MappingError:
+        return None
+
+
+def _provenance(index: _Triples, node: ox.NamedNode) -> list[Provenance]:
+    """The entity's catalogue records (every combination of their values, as
+    a SPARQL join would give; records missing a value are left out)."""
+    wanted = {f"{_DCT}source": "src", f"{_GPC}originalIdentifier": "id", f"{_DCT}issued": "issued",
+              f"{_DCT}modified": "modified", f"{_GPC}recordStatus": "status", f"{_GPC}originalUrl": "url"}  # fmt: skip
     out = []
-    for row in rows:
-        out.append(
-            Provenance(
-                record=str(row["g"]),
-                source=str(row["src"]).rsplit("/", 1)[-1],
-                original_id=str(row["id"]),
-                original_url=str(row["url"]) if "url" in row else None,
-                first_seen=datetime.fromisoformat(str(row["issued"]).replace("Z", "+00:00")),
-                modified=datetime.fromisoformat(str(row["modified"]).replace("Z", "+00:00")),
-                status="withdrawn" if str(row["status"]).endswith("#Withdrawn") else "active",
+    for record in dict.fromkeys(index.topics.get(node, [])):
+        if not isinstance(record, ox.NamedNode):
+            continue
+        values: dict[str, list[str]] = defaultdict(list)
+        for t in index.by_subject.get(record, []):
+            name = wanted.get(t.predicate.value)
+            if name is not None:
+                values[name].append(t.object.value)  # type: ignore[union-attr]
+        names = ("src", "id", "issued", "modified", "status")
+        if any(not values[n] for n in names):
+            continue
+        urls: list[str | None] = list(values["url"]) or [None]
+        for src, original, issued, modified, status, url in itertools.product(*(values[n] for n in names), urls):
+            out.append(
+                Provenance(
+                    record=record.value,
+                    source=src.rsplit("/", 1)[-1],
+                    original_id=original,
+                    original_url=url,
+                    first_seen=_moment(issued),
+                    modified=_moment(modified),
+                    status="withdrawn" if status.endswith("#Withdrawn") else "active",
+                )
             )
-        )
     return sorted(out, key=lambda p: p.record)
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def display_name(entity: Entity, lang: str = "en") -> str:
@@ -84,28 +248,33 @@ def display_name(entity: Entity, lang: str = "en") -> str:
     return text
 
 
-def load_entity(store: Store, uris: Uris, kind: str, key: str, lang: str = "en") -> EntityView | None:
-    """The entity with its provenance and the names of what it links to, or None."""
-    uri = uris.entity(kind, key)
-    graph = _describe(store, uri)
-    if len(graph) == 0:  # type: ignore[arg-type]
-        return None
-    try:
-        entity = from_graph(graph, uri, uris)  # type: ignore[arg-type]
-    except MappingError:
-        return None
-    view = EntityView(entity=entity, uri=uri, records=_records(store, uri))
-    for linked_kind, keys in _links(entity):
-        for linked_key in keys:
-            linked_uri = uris.entity(linked_kind, linked_key)
-            linked_graph = _describe(store, linked_uri)
-            try:
-                linked = from_graph(linked_graph, linked_uri, uris)  # type: ignore[arg-type]
-                view.linked[linked_uri] = linked
-                view.names[linked_uri] = display_name(linked, lang)
-            except MappingError:
-                view.names[linked_uri] = linked_key
-    return view
+# --- linked entities ---------------------------------------------------------------
+
+
+class Linked:
+    """Linked entities (organisations, projects) by URI, read in batches and
+    kept: a static build shows the same few thousand on most of its pages.
+    None marks a URI that does not read as an entity."""
+
+    def __init__(self, store: Store, uris: Uris) -> None:
+        self.store = store
+        self.uris = uris
+        self._known: dict[str, Entity | None] = {}
+
+    def fetch(self, wanted: Iterable[str]) -> None:
+        missing = [u for u in dict.fromkeys(wanted) if u not in self._known]
+        self._known.update((u, None) for u in missing if not _safe(u))
+        missing = [u for u in missing if _safe(u)]
+        for start in range(0, len(missing), _BATCH):
+            chunk = missing[start : start + _BATCH]
+            index = _Triples(construct_triples(self.store, _description_query(chunk)))
+            for uri in chunk:
+                self._known[uri] = _entity_of(index.description(ox.NamedNode(uri)), uri, self.uris)
+
+    def get(self, uri: str) -> Entity | None:
+        if uri not in self._known:
+            self.fetch([uri])
+        return self._known[uri]
 
 
 def _links(entity: Entity) -> list[tuple[str, list[str]]]:
@@ -115,3 +284,57 @@ def _links(entity: Entity) -> list[tuple[str, list[str]]]:
     if isinstance(entity, Project):
         return [("organisation", [k for k in [entity.coordinator, *entity.participants] if k])]
     return []
+
+
+def _linked_uris(entity: Entity, uris: Uris) -> list[str]:
+    return [uris.entity(kind, key) for kind, keys in _links(entity) for key in keys]
+
+
+def _attach_linked(view: EntityView, linked: Linked, uris: Uris, lang: str) -> None:
+    for linked_kind, keys in _links(view.entity):
+        for linked_key in keys:
+            linked_uri = uris.entity(linked_kind, linked_key)
+            found = linked.get(linked_uri)
+            if found is None:
+                view.names[linked_uri] = linked_key
+            else:
+                view.linked[linked_uri] = found
+                view.names[linked_uri] = display_name(found, lang)
+
+
+# --- loading -----------------------------------------------------------------------
+
+
+def load_views(
+    store: Store, uris: Uris, kind: str, keys: Sequence[str], lang: str = "en", linked: Linked | None = None
+) -> dict[str, EntityView | None]:
+    """key -> the entity with its provenance, the names of what it links to
+    and its RDF document (None where there is no such entity), in batches."""
+    linked = linked if linked is not None else Linked(store, uris)
+    out: dict[str, EntityView | None] = {}
+    for start in range(0, len(keys), _BATCH):
+        chunk = list(keys[start : start + _BATCH])
+        unsafe = {k for k in chunk if not _safe(uris.entity(kind, k))}  # could break out of <...>
+        out.update(dict.fromkeys(unsafe))
+        chunk = [k for k in chunk if k not in unsafe]
+        entity_uris = [uris.entity(kind, key) for key in chunk]
+        index = _Triples(construct_triples(store, _document_query(entity_uris)))
+        views: list[EntityView] = []
+        for key, uri in zip(chunk, entity_uris, strict=True):
+            node = ox.NamedNode(uri)
+            entity = _entity_of(index.description(node), uri, uris)
+            if entity is None:
+                out[key] = None
+                continue
+            view = EntityView(entity=entity, uri=uri, records=_provenance(index, node), document=index.document(node))
+            out[key] = view
+            views.append(view)
+        linked.fetch(u for view in views for u in _linked_uris(view.entity, uris))
+        for view in views:
+            _attach_linked(view, linked, uris, lang)
+    return out
+
+
+def load_entity(store: Store, uris: Uris, kind: str, key: str, lang: str = "en") -> EntityView | None:
+    """The entity with its provenance and the names of what it links to, or None."""
+    return load_views(store, uris, kind, [key], lang).get(key)

@@ -24,6 +24,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -346,11 +347,20 @@ class _Pending:
 
 
 @dataclass
+class _InFlight:
+    """A batch the store is writing while the next one is read and mapped."""
+
+    batch: list[_Pending]
+    done: Future[None]
+
+
+@dataclass
 class _RunState:
     run: HarvestRun
     run_uri: str
     seen: set[str] = field(default_factory=set)
     batch: list[_Pending] = field(default_factory=list)
+    inflight: _InFlight | None = None
     skip_notes: int = 0
 
 
@@ -373,6 +383,10 @@ class HarvestRunner:
         self.progress: Progress = progress or _NoProgress()
         self.feeder = IndexFeeder(store, engine, self.uris) if engine is not None else None
         self._topics: dict[str, set[str]] | None = None  # practice uri -> its active record graphs (all sources)
+        # One writer thread: the store writes a batch (Oxigraph and the HTTP
+        # backend release the GIL) while this thread maps the next one.
+        # Every write goes through it, so writes keep their order.
+        self._writer: ThreadPoolExecutor | None = None
 
     def run_all(self, sources: SourceList, names: Iterable[str] = (), full: bool = False) -> list[HarvestRun]:
         return [self.run(source, sources, full=full) for source in sources.select(list(names))]
@@ -394,9 +408,12 @@ class HarvestRunner:
             )
             return self._finish(state)
         _clear_stale_abort(abort_flag(self.settings, source.name), time.time() - 1.0)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
         try:
             self._run_locked(source, sources, state, full)
         finally:
+            self._writer.shutdown(wait=True)
+            self._writer = None
             lock.release()
             abort_flag(self.settings, source.name).unlink(missing_ok=True)
         return self._finish(state)
@@ -443,10 +460,10 @@ class HarvestRunner:
             for item in harvester.records():
                 self._take(item, source, known, state, deduper)
                 if len(state.batch) >= self.batch_size:
-                    self._flush(state, known)
+                    self._flush(state)
                 self.progress.advance(source.name, state.run.counts, harvester.expected)
                 ctx.check()
-            self._flush(state, known)
+            self._drain(state)
             complete = harvester.complete
         except SourceNotModified:
             not_modified = True
@@ -479,8 +496,8 @@ class HarvestRunner:
 
     def _fail_source(self, state: _RunState, known: dict[str, RecordState], reason: str) -> None:
         try:
-            self._flush(state, known)  # records already read are whole; keep them
-        except StoreError as exc:
+            self._drain(state)  # records already read are whole; keep them
+        except Exception as exc:  # noqa: BLE001 - the source fails anyway; say why the batch was lost
             reason += f" (and the store refused the last batch: {exc})"
         state.run.status = "failed"
         state.run.errors.append(RecordError(reason=f"source failed: {reason}"))
@@ -566,18 +583,36 @@ class HarvestRunner:
 
     # --- writes -----------------------------------------------------------
 
-    def _flush(self, state: _RunState, known: dict[str, RecordState]) -> None:
+    def _flush(self, state: _RunState) -> None:
+        """Hand the batch to the writer, then settle the batch before it
+        (count and index it) while this one is written."""
         batch, state.batch = state.batch, []
-        if not batch:
-            return
+        previous, state.inflight = state.inflight, None
+        if batch:
+            state.inflight = _InFlight(batch, self._write([p.write for p in batch]))
+        if previous is not None:
+            self._settle(state, previous)
+
+    def _drain(self, state: _RunState) -> None:
+        """Write and settle everything read so far."""
+        self._flush(state)
+        last, state.inflight = state.inflight, None
+        if last is not None:
+            self._settle(state, last)
+
+    def _write(self, writes: list[RecordWrite]) -> Future[None]:
+        assert self._writer is not None, "writes happen inside a run"
+        return self._writer.submit(self.store.write_records, writes)
+
+    def _settle(self, state: _RunState, inflight: _InFlight) -> None:
         try:
-            self.store.write_records([p.write for p in batch])
-            written = batch
+            inflight.done.result()
+            written = inflight.batch
         except StoreError:
             written = []
-            for pending in batch:  # find the bad one(s); keep the rest
+            for pending in inflight.batch:  # find the bad one(s); keep the rest
                 try:
-                    self.store.write_records([pending.write])
+                    self._write([pending.write]).result()
                     written.append(pending)
                 except StoreError as exc:
                     self._fail(state, pending.record.original_id, pending.record.original_url, f"store refused the record: {exc}")

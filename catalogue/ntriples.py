@@ -62,15 +62,22 @@ def _escape_iri(iri: str) -> str:
 
 def term(node: Node) -> str:
     """One term in N-Triples syntax."""
-    if isinstance(node, URIRef):
+    # Exact type checks first: isinstance over rdflib's class tree showed
+    # in harvest profiles.
+    kind = type(node)
+    if kind is URIRef:
         return f"<{_escape_iri(str(node))}>"
-    if isinstance(node, Literal):
+    if kind is Literal or isinstance(node, Literal):
         lexical = f'"{_escape_string(str(node))}"'
-        if node.language:
-            return f"{lexical}@{node.language.lower()}"
-        if node.datatype and node.datatype != XSD.string:
-            return f"{lexical}^^<{_escape_iri(str(node.datatype))}>"
+        language = node.language  # type: ignore[union-attr]
+        if language:
+            return f"{lexical}@{language.lower()}"
+        datatype = node.datatype  # type: ignore[union-attr]
+        if datatype and datatype != XSD.string:
+            return f"{lexical}^^<{_escape_iri(str(datatype))}>"
         return lexical
+    if isinstance(node, URIRef):  # a subclass
+        return f"<{_escape_iri(str(node))}>"
     if isinstance(node, BNode):
         return f"_:{node}"
     raise TypeError(f"not an RDF term: {node!r}")

@@ -32,8 +32,9 @@ from pathlib import Path
 import catalogue
 
 from .core import Catalogue
-from .entities import EntityView, display_name
+from .entities import EntityView, Linked, display_name, load_views
 from .feed import recent
+from .index import Result
 from .openapi import openapi
 from .runs import last_harvest
 from .settings import Settings
@@ -55,6 +56,7 @@ _CLASSES = {
     f"{_GPC}Project": "project",
     "http://xmlns.com/foaf/0.1/Organization": "organisation",
 }
+_KINDS = frozenset(_CLASSES.values())
 _MODIFIED = "http://purl.org/dc/terms/modified"
 GLOBAL_PAGES = ("home", "search", "statistics", "harvests", "api", "404")
 
@@ -139,6 +141,9 @@ class SiteBuilder:
         self.seen: set[str] = set()  # pages rendered by this build
         self.pages_changed = False  # a page or file appeared or went (the sitemap must follow)
         self._results: list[tuple[str, PageRecord | None]] = []  # worker side: what to record
+        self.linked = Linked(cat.store, cat.uris)  # organisations and projects, read once per build (or worker)
+        self._views: dict[tuple[str, str], EntityView | None] = {}  # loaded ahead by `prefetch`
+        self._dirs: set[Path] = set()  # folders known to exist
 
     # --- files -------------------------------------------------------------------
 
@@ -216,10 +221,23 @@ class SiteBuilder:
             names[uri] = display_name(entity, lang)
         return replace(view, names=names)
 
+    def prefetch(self, tasks: Iterable[tuple[str, str]]) -> None:
+        """Load the entities of these tasks in batches (one query per batch
+        instead of several per page)."""
+        by_kind: dict[str, list[str]] = {}
+        for kind, key in tasks:
+            if kind in _KINDS:
+                by_kind.setdefault(kind, []).append(key)
+        for kind, keys in by_kind.items():
+            for key, view in load_views(self.cat.store, self.cat.uris, kind, keys, DEFAULT, self.linked).items():
+                self._views[(kind, key)] = view
+
     def render_entity(self, kind: str, key: str, previous: PageRecord | None = None) -> bool:
         """Render one entity's pages and twins; False when it is gone."""
         page_id = f"{kind}:{key}"
-        view = entity_views.load(self.cat, kind, key, DEFAULT)
+        if (kind, key) not in self._views:
+            self.prefetch([(kind, key)])
+        view = self._views.pop((kind, key))
         if view is None:
             return False
         previous = previous if previous is not None else self._old(page_id)
@@ -247,17 +265,21 @@ class SiteBuilder:
 
     def render_listing(self, facet: str, code: str) -> None:
         """Every page of a country's or theme's listing (`{facet}:{code}:{n}` in
-        the manifest, each showing its practices); pages past the end go."""
+        the manifest, each showing its practices); pages past the end go.
+        The listing is asked of the index once per language, not per page."""
+        wholes = {lang: views.listing_all(self.cat, facet, code, lang) for lang in self.links}
         number, last = 1, 1
         while number <= last:
-            last = self.render_listing_page(facet, code, number) or 0
+            last = self.render_listing_page(facet, code, number, wholes=wholes) or 0
             number += 1
         prefix = f"{facet}:{code}:"
         for page_id in self.manifest.page_ids(prefix) if self.manifest is not None else ():
             if int(page_id.rsplit(":", 1)[1]) > max(last, 1):
                 self._forget(page_id)
 
-    def render_listing_page(self, facet: str, code: str, number: int, previous: PageRecord | None = None) -> int | None:
+    def render_listing_page(
+        self, facet: str, code: str, number: int, previous: PageRecord | None = None, wholes: dict[str, Result] | None = None
+    ) -> int | None:
         """One page of a listing in every language; its listing's last page
         number, or None when the page is past the end."""
         page_id = f"{facet}:{code}:{number}"
@@ -265,7 +287,8 @@ class SiteBuilder:
         record = PageRecord()
         last = None
         for lang, links in self.links.items():
-            built = views.listing(self.cat, links, self.site, facet, code, number)
+            whole = wholes.get(lang) if wholes else None
+            built = views.listing(self.cat, links, self.site, facet, code, number, whole)
             if built is None:
                 return None
             last = built.context["last_page"]

@@ -50,15 +50,37 @@ def rdf_twins(store: Store, uris: Uris, view: EntityView) -> dict[str, bytes]:
     """extension -> the entity's RDF document in that format."""
     try:
         from .documents import load_document
-        from .rdf_formats import by_extension, serialize_triples
-        from .rdf_output import PREFIX_MAP, triples_of
+        from .rdf_output import triples_of
     except ImportError:  # pragma: no cover - the linked-data modules are part of the package
         return {ext: rdf_twin(view, uris, ext) for ext in RDF_FORMATS}
-    doc = load_document(store, uris, view.entity.kind, view.entity.key)
+    kind, key = view.entity.kind, view.entity.key
+    if view.document is not None:  # loaded in bulk: no second query
+        return document_twins(document_triples(view.document, view.uri, f"{uris.base}/{kind}/{key}"))
+    doc = load_document(store, uris, kind, key)
     if doc is None:
         return {ext: rdf_twin(view, uris, ext) for ext in RDF_FORMATS}
-    # As rdf_output.graph_bytes does, but converting the graph once for the four formats.
-    triples = triples_of(doc.graph)
+    return document_twins(triples_of(doc.graph))
+
+
+_FOAF = "http://xmlns.com/foaf/0.1/"
+_A = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def document_triples(document: list[ox.Triple], uri: str, url: str) -> list[ox.Triple]:
+    """An entity's document as `catalogue.documents` gives it (plus the two
+    triples about the document itself), sorted as `rdf_output.triples_of` sorts."""
+    page = ox.NamedNode(url)
+    extra = [ox.Triple(page, _A, ox.NamedNode(f"{_FOAF}Document")),
+             ox.Triple(page, ox.NamedNode(f"{_FOAF}primaryTopic"), ox.NamedNode(uri))]  # fmt: skip
+    return sorted(dict.fromkeys([*document, *extra]), key=str)
+
+
+def document_twins(triples: list[ox.Triple]) -> dict[str, bytes]:
+    """extension -> sorted triples in that format, with the prefixes they use
+    (as rdf_output.graph_bytes writes them, once for the four formats)."""
+    from .rdf_formats import by_extension, serialize_triples
+    from .rdf_output import PREFIX_MAP
+
     iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}
     iris |= {t.datatype.value for tr in triples if isinstance(t := tr.object, ox.Literal)}
     prefixes = {name: ns for name, ns in PREFIX_MAP.items() if any(iri.startswith(ns) for iri in iris)}

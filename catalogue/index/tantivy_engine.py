@@ -16,9 +16,10 @@ that is released after each commit (so another process can write later).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
@@ -86,6 +87,7 @@ class TantivyEngine(SearchEngine):
         # `_searcher` reloads when meta.json changed instead, one stat per search.
         self._index.config_reader(reload_policy="Manual")
         self._meta_stamp = self._read_meta_stamp()
+        self._generation = _Generation(self._meta_stamp)
         self._analyzers = _analyzers()
         for tokenizer, analyzer in self._analyzers.items():
             self._index.register_tokenizer(tokenizer, analyzer)
@@ -185,11 +187,18 @@ class TantivyEngine(SearchEngine):
 
     def _searcher(self) -> tantivy.Searcher:
         """The current searcher, reloaded when another writer committed."""
+        return self._snapshot()[0]
+
+    def _snapshot(self) -> tuple[tantivy.Searcher, _Generation]:
+        """The current searcher and what searches of its generation may reuse."""
         stamp = self._read_meta_stamp()
         if stamp != self._meta_stamp:
             self._index.reload()
             self._meta_stamp = stamp
-        return self._index.searcher()
+        generation = self._generation
+        if generation.stamp != self._meta_stamp:
+            generation = self._generation = _Generation(self._meta_stamp)
+        return self._index.searcher(), generation
 
     def versions(self) -> dict[str, str]:
         searcher = self._searcher()
@@ -206,17 +215,33 @@ class TantivyEngine(SearchEngine):
         return self._searcher().num_docs
 
     def search(self, query: Query) -> Result:
-        searcher = self._searcher()
+        searcher, generation = self._snapshot()
         text = an.clean_query(query.text)
-        text_query = self._text_query(text)
+        text_query = self._text_query(text, self._present_fields(searcher, generation))
         filters = self._filter_queries(query.filters)
         combined = self._combine(text_query, filters.values())
         total, hits = self._hits(searcher, combined, text_query, query)
-        facets = self._facet_counts(searcher, text_query, filters, query.facets)
+        facets = self._facet_counts(searcher, generation, text_query, filters, query.facets, total)
         suggestion = self._suggest(searcher, text) if text else None
         return Result(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
-    def _text_query(self, text: str) -> tantivy.Query | None:
+    def _present_fields(self, searcher: tantivy.Searcher, generation: _Generation) -> dict[str, float]:
+        """The search fields (with boosts) that hold any term in this generation.
+
+        A word becomes one clause per field; the ~40 language fields no
+        document uses match nothing and score nothing, but each still costs
+        its clause, so leaving them out changes no hit and no score.
+        """
+        if generation.fields is None:
+            present = {
+                name: boost
+                for name, boost in self._fields.items()
+                if name == an.ALL_FIELD or searcher.terms_with_prefix(name, "", limit=1)
+            }
+            generation.fields = present
+        return generation.fields
+
+    def _text_query(self, text: str, fields: Mapping[str, float]) -> tantivy.Query | None:
         """The parsed text query, or None for "every document"."""
         if not text:
             return None
@@ -225,27 +250,27 @@ class TantivyEngine(SearchEngine):
         try:
             parsed, _errors = self._index.parse_query_lenient(
                 text,
-                default_field_names=list(self._fields),
-                field_boosts=self._fields,
+                default_field_names=list(fields),
+                field_boosts=dict(fields),
                 conjunction_by_default=True,
             )
         except ValueError as exc:  # lenient parsing should not fail; say so if it does
             raise QuerySyntaxError(f"could not understand the query: {exc}") from exc
         return parsed
 
-    def _filter_queries(self, filters: Mapping[str, tuple[str, ...]]) -> dict[str, tantivy.Query]:
+    def _filter_queries(self, filters: Mapping[str, tuple[str, ...]]) -> dict[str, _Filter]:
         out = {}
         for facet, values in filters.items():
             an.check_facet(facet)
-            wanted = list(dict.fromkeys(an.safe_text(v) for v in values if v))
+            wanted = tuple(dict.fromkeys(an.safe_text(v) for v in values if v))
             if wanted:
-                out[facet] = tantivy.Query.term_set_query(self._schema, facet, wanted)
+                out[facet] = _Filter(wanted, tantivy.Query.term_set_query(self._schema, facet, list(wanted)))
         return out
 
     @staticmethod
-    def _combine(text_query: tantivy.Query | None, filters: Iterable[tantivy.Query]) -> tantivy.Query:
+    def _combine(text_query: tantivy.Query | None, filters: Iterable[_Filter]) -> tantivy.Query:
         # Filters restrict without scoring, so relevance comes from the text only.
-        clauses = [(Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
+        clauses = [(Occur.Must, tantivy.Query.const_score_query(f.query, 0.0)) for f in filters]
         if not clauses:
             return text_query if text_query is not None else tantivy.Query.all_query()
         if text_query is not None:
@@ -292,9 +317,11 @@ class TantivyEngine(SearchEngine):
     def _facet_counts(
         self,
         searcher: tantivy.Searcher,
+        generation: _Generation,
         text_query: tantivy.Query | None,
-        filters: Mapping[str, tantivy.Query],
+        filters: Mapping[str, _Filter],
         facets: Iterable[str],
+        total: int,
     ) -> dict[str, list[tuple[str, int]]]:
         # Multi-select rule: a facet's counts ignore its own filter. Facets
         # without a filter share one aggregation; each filtered one needs its own.
@@ -304,13 +331,58 @@ class TantivyEngine(SearchEngine):
             groups.setdefault(facet if facet in filters else None, []).append(facet)
         counts: dict[str, list[tuple[str, int]]] = {}
         for excluded, names in groups.items():
-            others = [f for name, f in filters.items() if name != excluded]
-            aggs = {name: {"terms": {"field": name, "size": _FACET_BUCKETS}} for name in names}
-            result = searcher.aggregate(self._combine(text_query, others), aggs)
-            for name in names:
-                buckets = result.get(name, {}).get("buckets", [])
-                counts[name] = an.sorted_counts((str(b["key"]), int(b["doc_count"])) for b in buckets)
+            others = {name: f for name, f in filters.items() if name != excluded}
+            if text_query is None:
+                found = self._filter_only_counts(searcher, generation, others, names)
+            elif not filters and total * 2 > searcher.num_docs:
+                # Most documents match (a common word): count the few that do
+                # not, and take them from the counts over every document.
+                found = self._counts_by_complement(searcher, generation, text_query, names)
+            else:
+                found = self._aggregate(searcher, self._combine(text_query, others.values()), names)
+            counts.update((name, list(found[name])) for name in names)  # copies: cached lists stay intact
         return counts
+
+    def _aggregate(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, names: list[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        """One request of terms aggregations, one per facet, over the query's documents."""
+        aggs = {name: {"terms": {"field": name, "size": _FACET_BUCKETS}} for name in names}
+        result = searcher.aggregate(query, aggs)
+        return {
+            name: an.sorted_counts((str(b["key"]), int(b["doc_count"])) for b in result.get(name, {}).get("buckets", []))
+            for name in names
+        }
+
+    def _filter_only_counts(
+        self,
+        searcher: tantivy.Searcher,
+        generation: _Generation,
+        filters: Mapping[str, _Filter],
+        names: list[str],
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Counts of a search without text (browsing, facet pages): the same in
+        every search of one index generation, so they are kept for it."""
+        key = (tuple(names), tuple((name, filters[name].values) for name in sorted(filters)))
+        found = generation.counts_get(key)
+        if found is None:
+            found = self._aggregate(searcher, self._combine(None, filters.values()), names)
+            generation.counts_put(key, found)
+        return found
+
+    def _counts_by_complement(
+        self, searcher: tantivy.Searcher, generation: _Generation, text_query: tantivy.Query, names: list[str]
+    ) -> dict[str, list[tuple[str, int]]]:
+        everything = self._filter_only_counts(searcher, generation, {}, names)
+        rest = tantivy.Query.boolean_query(
+            [(Occur.Must, tantivy.Query.all_query()), (Occur.MustNot, text_query)]
+        )
+        missing = self._aggregate(searcher, rest, names)
+        out = {}
+        for name in names:
+            minus = dict(missing[name])
+            out[name] = an.sorted_counts((value, n - minus.get(value, 0)) for value, n in everything[name])
+        return out
 
     # --- "did you mean" ----------------------------------------------------
 
@@ -402,6 +474,36 @@ class TantivyEngine(SearchEngine):
                 )
             )
         return queries
+
+
+class _Filter(NamedTuple):
+    values: tuple[str, ...]  # the wanted values (OR), as given
+    query: tantivy.Query
+
+
+class _Generation:
+    """What the searches of one index generation (one commit) can share."""
+
+    _MAX_COUNTS = 256  # cached no-text facet counts per generation
+
+    def __init__(self, stamp: tuple[int, int, int]) -> None:
+        self.stamp = stamp
+        self.fields: dict[str, float] | None = None
+        self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def counts_get(self, key: tuple) -> dict[str, list[tuple[str, int]]] | None:
+        with self._lock:
+            found = self._counts.get(key)
+            if found is not None:
+                self._counts.move_to_end(key)
+            return found
+
+    def counts_put(self, key: tuple, counts: dict[str, list[tuple[str, int]]]) -> None:
+        with self._lock:
+            self._counts[key] = counts
+            while len(self._counts) > self._MAX_COUNTS:
+                self._counts.popitem(last=False)
 
 
 class _Snippets:

@@ -51,7 +51,8 @@ class Store(ABC):
 
     @abstractmethod
     def write_records(self, records: Sequence[RecordWrite]) -> None:
-        """Replace the graphs of these records, all in one transaction."""
+        """Replace the graphs of these records, all in one transaction where the
+        backend has transactions (each record atomically in any case)."""
 
     @abstractmethod
     def add_to_graph(self, graph: str, lines: Sequence[str]) -> None:

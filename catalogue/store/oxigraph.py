@@ -67,13 +67,35 @@ class OxigraphStore(Store):
     def write_records(self, records: Sequence[RecordWrite]) -> None:
         if not records:
             return
-        # One SPARQL update is one Oxigraph transaction: the whole batch
-        # (drops and inserts) lands, or nothing does.
+        # Either way the whole batch is one Oxigraph transaction: it lands,
+        # or nothing does. Loading N-Quads is ~2x faster than a SPARQL update
+        # of the same triples, but it cannot drop a graph first, so it only
+        # takes batches of records the store does not hold yet (a first
+        # harvest). Blank node labels would be shared across the graphs of
+        # one N-Quads document, so such records take the update too.
+        if all(self._is_fresh(rec) for rec in records):
+            self._load_nquads(records)
+            return
         parts = []
         for rec in records:
             parts.append(f"DROP SILENT GRAPH <{rec.graph}>")
             parts.append("INSERT DATA { GRAPH <" + rec.graph + "> {\n" + "\n".join(rec.lines) + "\n} }")
         self._update(" ;\n".join(parts))
+
+    def _is_fresh(self, rec: RecordWrite) -> bool:
+        try:
+            held = self._store.contains_named_graph(ox.NamedNode(rec.graph))
+        except ValueError as exc:
+            raise StoreError(f"not a graph name: {rec.graph!r}: {exc}") from exc
+        return not held and not any("_:" in line for line in rec.lines)
+
+    def _load_nquads(self, records: Sequence[RecordWrite]) -> None:
+        # A canonical line ends with " ."; the graph name goes before the dot.
+        data = "".join(line[:-1] + f"<{rec.graph}> .\n" for rec in records for line in rec.lines)
+        try:
+            self._store.load(data.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise StoreError(f"store load failed: {exc}") from exc
 
     def add_to_graph(self, graph: str, lines: Sequence[str]) -> None:
         if lines:

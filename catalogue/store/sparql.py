@@ -28,6 +28,29 @@ the whole row. Every form used here was checked against it.) A SIGKILL of
 Virtuoso during such a request leaves the old graph whole
 (tests/store/test_interrupted_harvest.py).
 
+Staged writes (the fast path, where the server has the Graph Store
+Protocol). Virtuoso compiles every constant triple of an update into SQL
+(~20 ms a record; measured), but parses a GSP POST body at thousands of
+triples a second. So a batch is first POSTed into one fresh staging graph,
+`urn:gpc:staging:<uuid>`, in a form readers do not mistake for records:
+
+    _:s0 staging:graph <g> ; staging:subject <practice> ;
+         <urn:gpc:staged:http://purl.org/dc/terms/title> "..."@en .
+
+(one node per record and subject, predicates behind a prefix), then ONE
+operation replaces every record of the batch from it (the old triples
+deleted, the staged ones inserted with their real predicates), and the
+staging graph is dropped. A crash before that operation leaves the old
+records whole and a staging graph behind; the first write of the next
+store instance drops leftover staging graphs. The replacing operation only
+deletes anything when the staging graph is there (a marker triple joins the
+DELETE branch) and leaves a receipt in it, checked before the drop: a
+staging graph removed in between (a concurrent cleanup) fails the write
+instead of passing silently. Measured against Virtuoso 7.2.5: ~230 records/s
+(~23 triples each) against 53 for the one-operation path below, on two
+shared cores. Without a graph store URL, or when the server refuses the
+POST as unsupported, writes fall back to:
+
 Virtuoso's SPARQL compiler refuses one request past about 1,000 constant
 triples ("generated SQL text has exceeded 10000 lines"), so a batch is cut
 into chunks of whole records of at most `max_triples` triples: each chunk is
@@ -48,15 +71,18 @@ silently short answer; the store's own listings page under that limit.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 import urllib.error
 import urllib.parse
+import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from http.client import HTTPException, HTTPResponse
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -76,9 +102,25 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 
 SCHEME = "sparql+"
 MAX_TRIPLES = 800  # per update request; Virtuoso 7.2 refuses past about 1,000
+STAGE_TRIPLES = 25_000  # per staging graph (one POST, one replacing operation)
+STAGING = "urn:gpc:staging:"  # staging graph names start so
+_STAGE_NS = "urn:gpc:staging#"
+_STAGED_PREDICATE = "urn:gpc:staged:"  # staged predicates: this prefix + the real IRI
+_UNSUPPORTED = (404, 405, 406, 415, 501)  # a server without (this) Graph Store Protocol
+log = logging.getLogger(__name__)
 PAGE_ROWS = 5000  # per page of the store's own listings; Virtuoso's default cap is 10,000
 EXPORT_GRAPHS = 100  # record graphs fetched per export request
 _MESSAGE_CHARS = 300  # servers echo the whole request in errors: keep the head
+_T = TypeVar("_T")
+
+
+def graph_store_of(update_url: str) -> str | None:
+    """The Graph Store Protocol endpoint beside an update endpoint, where the
+    server's convention is known (Virtuoso: /sparql-auth -> /sparql-graph-crud-auth)."""
+    for update, store in (("/sparql-auth", "/sparql-graph-crud-auth"), ("/sparql", "/sparql-graph-crud")):
+        if update_url.endswith(update):
+            return update_url[: -len(update)] + store
+    return None
 
 
 def endpoint_of(store_setting: str) -> str:
@@ -104,9 +146,13 @@ class SparqlStore(Store):
         graph_prefix: str | None = None,
         max_triples: int = MAX_TRIPLES,
         read_only: bool = False,
+        graph_store_url: str | None = None,
+        stage_triples: int = STAGE_TRIPLES,
     ) -> None:
         """graph_prefix: the IRI start of this catalogue's graphs (its base URI),
-        which `export_nquads()` lists; the server may hold other graphs."""
+        which `export_nquads()` lists; the server may hold other graphs.
+        graph_store_url: the Graph Store Protocol endpoint for staged writes
+        (default: derived for Virtuoso's URLs; "" turns staging off)."""
         self.query_url = query_url
         self.update_url = update_url or query_url
         self._user = user
@@ -118,6 +164,11 @@ class SparqlStore(Store):
         self.graph_prefix = graph_prefix
         self.max_triples = max_triples
         self.read_only = read_only
+        derived = graph_store_of(self.update_url)
+        self.graph_store_url = derived if graph_store_url is None else (graph_store_url or None)
+        self.stage_triples = stage_triples
+        self._cleaned = False  # leftover staging graphs dropped (once per instance)
+        self._opener: urllib.request.OpenerDirector | None = None
 
     # --- HTTP -------------------------------------------------------------
 
@@ -177,17 +228,93 @@ class SparqlStore(Store):
         if not records:
             return
         latest = {rec.graph: rec for rec in records}  # a graph named twice: the last wins
-        sized = [(rec, _check_lines(rec.graph, rec.lines)) for rec in latest.values()]
+        parsed = [(rec, _parse_lines(rec.graph, rec.lines)) for rec in latest.values()]
+        if self._staged(parsed, replace=True):
+            return
+        sized = [(rec, len(triples)) for rec, triples in parsed]
         for chunk in _chunks(sized, self.max_triples):
             self._update(_replace_operation(chunk))
 
     def add_to_graph(self, graph: str, lines: Sequence[str]) -> None:
         if not lines:
             return
-        _check_lines(graph, lines)
+        triples = _parse_lines(graph, lines)
+        if self._staged([(RecordWrite(graph, lines), triples)], replace=False):
+            return
         for start in range(0, len(lines), self.max_triples):
             part = lines[start : start + self.max_triples]
             self._update("INSERT DATA { GRAPH <" + graph + "> {\n" + "\n".join(part) + "\n} }")
+
+    # --- staged writes (Graph Store Protocol POST, then one operation) ------
+
+    def _staged(self, parsed: Sequence[tuple[RecordWrite, list[ox.Triple]]], replace: bool) -> bool:
+        """Write through staging graphs; False when the server has no graph store
+        (the caller then writes with SPARQL Update alone)."""
+        if self.read_only:
+            raise StoreError("the store was opened read-only")
+        if not self.graph_store_url:
+            return False
+        if not self._cleaned:
+            self.drop_staging()
+        sized = [((rec, triples), len(triples)) for rec, triples in parsed]
+        for chunk in _chunks(sized, self.stage_triples):
+            staging = f"{STAGING}{uuid.uuid4().hex}"
+            if not self._post(staging, _staging_document(staging, chunk)):
+                return False
+            self._update(_move_operation(staging, [rec.graph for rec, _ in chunk], replace))
+            if not self.ask(f"ASK {{ GRAPH <{staging}> {{ <{staging}> <{_STAGE_NS}moved> ?n }} }}"):
+                raise StoreError(f"the staging graph {staging} was removed before its records were written")
+            self._update(f"DROP SILENT GRAPH <{staging}>")
+        return True
+
+    def drop_staging(self) -> int:
+        """Drop the staging graphs a crashed writer left behind (of this catalogue's
+        graphs when graph_prefix is set); how many there were."""
+        prefix = ""
+        if self.graph_prefix:
+            prefix = f"FILTER(STRSTARTS(STR(?t), {_string_literal(self.graph_prefix.rstrip('/') + '/')}))"
+        rows = self.select(
+            f"SELECT DISTINCT ?st WHERE {{ GRAPH ?st {{ ?n <{_STAGE_NS}graph> ?t }} "
+            f"FILTER(STRSTARTS(STR(?st), {_string_literal(STAGING)})) {prefix} }}"
+        )
+        for row in rows:
+            self._update(f"DROP SILENT GRAPH <{row['st']}>")
+        self._cleaned = True
+        return len(rows)
+
+    def _post(self, graph: str, body: bytes) -> bool:
+        """Graph Store Protocol POST of Turtle into `graph`; False if the server
+        does not support it (staging is then off for this store)."""
+        assert self.graph_store_url
+        url = self.graph_store_url + "?" + urllib.parse.urlencode({"graph": graph})
+        request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "text/turtle"})
+        try:
+            with self._gsp_opener().open(request, timeout=max(1.0, self.timeout)) as response:
+                response.read()
+            return True
+        except urllib.error.HTTPError as exc:
+            code, reason = exc.code, exc.reason
+            _release(exc)
+        except (urllib.error.URLError, HTTPException, OSError, socket.timeout) as exc:
+            reason = str(getattr(exc, "reason", exc))
+            _release(exc)
+            raise StoreError(f"cannot reach the store at {self.graph_store_url}: {reason}") from None
+        if code in _UNSUPPORTED:
+            log.warning("no Graph Store Protocol at %s (HTTP %s): writing with SPARQL Update only", self.graph_store_url, code)
+            self.graph_store_url = None
+            return False
+        raise StoreError(f"staged write refused by {self.graph_store_url}: HTTP {code} {reason}")
+
+    def _gsp_opener(self) -> urllib.request.OpenerDirector:
+        if self._opener is None:
+            handlers: list[urllib.request.BaseHandler] = []
+            if self._user:
+                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+                passwords.add_password(None, self.graph_store_url or "", self._user, self._password or "")
+                handler = urllib.request.HTTPDigestAuthHandler if self._auth == "digest" else urllib.request.HTTPBasicAuthHandler
+                handlers.append(handler(passwords))
+            self._opener = urllib.request.build_opener(*handlers)
+        return self._opener
 
     def withdraw_record(self, graph: str, when: datetime, run: str | None) -> None:
         stamp = when.isoformat().replace("+00:00", "Z")
@@ -220,6 +347,9 @@ class SparqlStore(Store):
                 )
         except SyntaxError as exc:
             raise StoreError(f"invalid N-Quads: {exc}") from None
+        parsed = [(RecordWrite(g, lines), _parse_lines(g, lines)) for g, lines in by_graph.items()]
+        if parsed and self._staged(parsed, replace=False):
+            return
         for graph, lines in by_graph.items():
             self.add_to_graph(graph, lines)
 
@@ -354,19 +484,19 @@ def _release(error: BaseException) -> None:
         seen = seen.__context__
 
 
-def _check_lines(graph: str, lines: Sequence[str]) -> int:
-    """Parse a record's lines locally (so a bad one fails before any request); count them."""
+def _parse_lines(graph: str, lines: Sequence[str]) -> list[ox.Triple]:
+    """Parse a record's lines locally, so that a bad one fails before any request."""
     if not graph or any(c in graph for c in '<>"{}|^`\\ \n'):
         raise StoreError(f"not a graph IRI: {graph!r}")
     try:
-        return sum(1 for _ in ox.parse("\n".join(lines), format=ox.RdfFormat.N_TRIPLES))
+        return list(ox.parse("\n".join(lines), format=ox.RdfFormat.N_TRIPLES))
     except SyntaxError as exc:
         raise StoreError(f"record {graph}: not valid N-Triples: {exc}") from None
 
 
-def _chunks(sized: list[tuple[RecordWrite, int]], budget: int) -> Iterator[list[RecordWrite]]:
+def _chunks(sized: list[tuple[_T, int]], budget: int) -> Iterator[list[_T]]:
     """Whole records, at most `budget` triples a chunk (a bigger record goes alone)."""
-    chunk: list[RecordWrite] = []
+    chunk: list[_T] = []
     used = 0
     for rec, size in sized:
         if chunk and used + size > budget:
@@ -376,6 +506,56 @@ def _chunks(sized: list[tuple[RecordWrite, int]], budget: int) -> Iterator[list[
         used += size
     if chunk:
         yield chunk
+
+
+def _staged_term(term: Any, record: int) -> str:
+    # Blank-node labels are per document: keep each record's apart.
+    if isinstance(term, ox.BlankNode):
+        return f"_:r{record}_{term.value}"
+    return str(term)
+
+
+def _staging_document(staging: str, chunk: Sequence[tuple[RecordWrite, list[ox.Triple]]]) -> bytes:
+    """Turtle for a staging graph: one node per record and subject, predicates
+    behind a prefix (so the staged triples do not answer record queries), and
+    the marker the replacing operation needs, last."""
+    out: list[str] = []
+    nodes = 0
+    for k, (rec, triples) in enumerate(chunk):
+        by_subject: dict[str, list[str]] = {}
+        for triple in triples:
+            by_subject.setdefault(_staged_term(triple.subject, k), []).append(
+                f"<{_STAGED_PREDICATE}{triple.predicate.value}> {_staged_term(triple.object, k)}"
+            )
+        for subject, pairs in by_subject.items():
+            head = f"_:s{nodes} <{_STAGE_NS}graph> <{rec.graph}> ; <{_STAGE_NS}subject> {subject}"
+            out.append(" ;\n  ".join([head, *pairs]) + " .")
+            nodes += 1
+    out.append(f"<{staging}> <{_STAGE_NS}records> {len(chunk)} .")
+    return "\n".join(out).encode("utf-8")
+
+
+def _move_operation(staging: str, graphs: Sequence[str], replace: bool) -> str:
+    """One operation: the record graphs (emptied first when `replace`) get the
+    staged triples, and the staging graph a receipt. Without the staging
+    graph's marker nothing is deleted (see the module docstring)."""
+    st = f"<{staging}>"
+    marker = f"GRAPH {st} {{ {st} <{_STAGE_NS}records> ?mark }}"
+    staged = (
+        f"GRAPH {st} {{ ?n <{_STAGE_NS}graph> ?t ; <{_STAGE_NS}subject> ?s2 ; ?sp ?o2 }} "
+        f"FILTER(STRSTARTS(STR(?sp), {_string_literal(_STAGED_PREDICATE)})) "
+        f"BIND(IRI(SUBSTR(STR(?sp), {len(_STAGED_PREDICATE) + 1})) AS ?p2)"
+    )
+    branches = [f"{{ {staged} }}", f"{{ {marker} }}"]
+    delete = ""
+    if replace:
+        values = " ".join(f"<{g}>" for g in graphs)
+        branches.insert(0, f"{{ {marker} VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        delete = "DELETE { GRAPH ?g { ?s ?p ?o } }\n"
+    return (
+        f"{delete}INSERT {{ GRAPH ?t {{ ?s2 ?p2 ?o2 }} GRAPH {st} {{ {st} <{_STAGE_NS}moved> ?mark }} }}\n"
+        f"WHERE {{ {' UNION '.join(branches)} }}"
+    )
 
 
 def _replace_operation(records: Sequence[RecordWrite]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..core import Catalogue
-from ..index import Query
+from ..index import Query, Result
 from ..openapi import openapi
 from ..runs import read_runs
 from ..search import SearchParams, SearchResponse, search
@@ -200,22 +200,39 @@ def static_search(links: Links, site: Site) -> Page:
 # --- country and theme listings --------------------------------------------------
 
 
-def listing(cat: Catalogue, links: Links, site: Site, facet: str, code: str, page_no: int = 1) -> Page | None:
+def _listing_query(facet: str, code: str, lang: str, offset: int, limit: int, count_other: bool = True) -> Query:
+    other = "theme" if facet == "country" else "country"
+    return Query(filters={facet: (code,)}, facets=(other,) if count_other else (), sort="title",
+                 offset=offset, limit=limit, lang=lang)  # fmt: skip
+
+
+def listing_all(cat: Catalogue, facet: str, code: str, lang: str) -> Result:
+    """Every practice of a listing, in its order, with the breakdown: what
+    `listing` shows page by page (the static build asks once per listing)."""
+    first = cat.engine.search(_listing_query(facet, code, lang, 0, LISTING_PER_PAGE))
+    if first.total <= LISTING_PER_PAGE:
+        return first
+    rest = cat.engine.search(
+        _listing_query(facet, code, lang, LISTING_PER_PAGE, first.total - LISTING_PER_PAGE, count_other=False)
+    )
+    return Result(total=first.total, hits=[*first.hits, *rest.hits], facets=first.facets)
+
+
+def listing(
+    cat: Catalogue, links: Links, site: Site, facet: str, code: str, page_no: int = 1, whole: Result | None = None
+) -> Page | None:
     """Practices of one country or theme, by title, with the other facet as
-    a breakdown. None when the code is not one of ours or the page is past the end."""
+    a breakdown. None when the code is not one of ours or the page is past
+    the end. `whole`: the listing from `listing_all`, when the caller has it."""
     if code not in formats.known_codes(facet):
         return None
     other = "theme" if facet == "country" else "country"
-    result = cat.engine.search(
-        Query(
-            filters={facet: (code,)},
-            facets=(other,),
-            sort="title",
-            offset=(page_no - 1) * LISTING_PER_PAGE,
-            limit=LISTING_PER_PAGE,
-            lang=links.lang,
-        )
-    )
+    offset = (page_no - 1) * LISTING_PER_PAGE
+    if whole is None:
+        result = cat.engine.search(_listing_query(facet, code, links.lang, offset, LISTING_PER_PAGE))
+        hits = result.hits
+    else:
+        result, hits = whole, whole.hits[offset : offset + LISTING_PER_PAGE]
     last_page = max(1, -(-result.total // LISTING_PER_PAGE))
     if page_no > last_page:
         return None
@@ -228,7 +245,7 @@ def listing(cat: Catalogue, links: Links, site: Site, facet: str, code: str, pag
         code=code,
         name=formats.concept(facet, code, links.lang),
         total=result.total,
-        hits=result.hits,
+        hits=hits,
         other=other,
         breakdown=_facet_entries(other, result.facets.get(other, []), links.lang),
         breakdown_url=lambda c: search_url(links, site, {facet: code, other: c}) or links.url(other, c),

@@ -1,5 +1,5 @@
-"""What only the remote SPARQL backend has: settings, credentials, errors, and
-the Virtuoso behaviour its design rests on (one operation per request)."""
+"""What only the remote SPARQL backend has: settings, credentials, errors, staged
+writes, and the Virtuoso behaviour its design rests on (one operation per request)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from catalogue.settings import Settings
 from catalogue.store import StoreError, open_store
 from catalogue.store.base import RecordWrite
-from catalogue.store.sparql import SparqlStore, _check_complete, endpoint_of
-from virtuoso import VirtuosoServer
+from catalogue.store.sparql import STAGING, SparqlStore, _check_complete, endpoint_of
+from virtuoso import TEST_GRAPHS, VirtuosoServer
 
 GRAPH = "https://gpc.test/id/record/src/one"
 LINE = '<https://gpc.test/id/practice/one> <http://purl.org/dc/terms/title> "{}"@en .'
@@ -76,3 +76,100 @@ def test_virtuoso_commits_each_operation_of_a_request_on_its_own(virtuoso: Virtu
         )
     graph = store.get_record(GRAPH)
     assert graph is not None and [str(o) for o in graph.objects()] == ["new"]
+
+
+# --- staged writes (Graph Store Protocol POST into a staging graph, then one operation) ---
+
+TITLE = "http://purl.org/dc/terms/title"
+
+
+def _store(server: VirtuosoServer, **options: object) -> SparqlStore:
+    return SparqlStore(
+        server.query_url, server.update_url, server.user, server.password, graph_prefix="https://gpc.test", **options  # type: ignore[arg-type]
+    )
+
+
+def _staging_graphs(store: SparqlStore) -> list[str]:
+    rows = store.select(f'SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{STAGING}")) }}')
+    return [str(row["g"]) for row in rows]
+
+
+def _titles(store: SparqlStore) -> list[str]:
+    return sorted(str(row["t"]) for row in store.select(f"SELECT ?t WHERE {{ ?p <{TITLE}> ?t }}"))
+
+
+class _CrashBeforeMove(SparqlStore):
+    """Kills the server once the staging graph is posted, as the replacing operation is sent."""
+
+    def __init__(self, server: VirtuosoServer) -> None:
+        super().__init__(server.query_url, server.update_url, server.user, server.password, graph_prefix="https://gpc.test")
+        self.server = server
+
+    def _update(self, sparql: str) -> None:
+        if f"GRAPH <{STAGING}" in sparql and "INSERT" in sparql:
+            self.server.kill()
+        super()._update(sparql)
+
+
+@pytest.mark.virtuoso
+def test_writes_are_staged_through_the_graph_store_and_leave_no_staging_graph(virtuoso: VirtuosoServer) -> None:
+    store = _store(virtuoso)
+    assert store.graph_store_url == f"{virtuoso.base}/sparql-graph-crud-auth"
+    blank = ["<https://gpc.test/id/practice/one> <http://ex.org/p> _:a .", '_:a <http://ex.org/q> "x" .']
+    records = [RecordWrite(f"{GRAPH}{i}", [LINE.format(f"old {i}"), *blank]) for i in range(30)]
+    store.write_records(records)
+    store.write_records([RecordWrite(f"{GRAPH}{i}", [LINE.format(f"new {i}"), *blank]) for i in range(0, 30, 2)])
+    expected = sorted([f"new {i}" for i in range(0, 30, 2)] + [f"old {i}" for i in range(1, 30, 2)])
+    assert _titles(store) == expected
+    graph = store.get_record(f"{GRAPH}4")
+    assert graph is not None and len(graph) == 3  # replaced, not added to: one title, one blank node
+    assert _staging_graphs(store) == []
+
+
+@pytest.mark.virtuoso
+def test_without_a_graph_store_writes_fall_back_to_sparql_update(virtuoso: VirtuosoServer) -> None:
+    for options in ({"graph_store_url": ""}, {"graph_store_url": f"{virtuoso.base}/no-graph-store-here"}):
+        store = _store(virtuoso, **options)
+        store.write_records([RecordWrite(GRAPH, [LINE.format("first")])])
+        store.write_records([RecordWrite(GRAPH, [LINE.format("second")])])
+        store.add_to_graph(f"{GRAPH}-runs", [LINE.format("run")])
+        assert store.graph_store_url is None  # a 404 turns staging off for this store
+        assert _titles(store) == ["run", "second"]
+        virtuoso.clear(TEST_GRAPHS)
+
+
+@pytest.mark.virtuoso
+@pytest.mark.slow
+def test_a_crash_between_staging_and_replacing_keeps_the_old_record_and_the_next_writer_cleans_up(
+    virtuoso: VirtuosoServer,
+) -> None:
+    store = _store(virtuoso)
+    store.write_records([RecordWrite(GRAPH, [LINE.format("old")])])
+    with pytest.raises(StoreError):
+        _CrashBeforeMove(virtuoso).write_records([RecordWrite(GRAPH, [LINE.format("new")])])
+    virtuoso.start()  # same database, recovered from its transaction log
+
+    reader = _store(virtuoso)
+    assert _titles(reader) == ["old"]  # the old record, whole; the staged one answers no record query
+    assert len(_staging_graphs(reader)) == 1  # left behind by the crash
+    writer = _store(virtuoso)
+    writer.write_records([RecordWrite(GRAPH, [LINE.format("new")])])  # the next run
+    assert _titles(writer) == ["new"]
+    assert _staging_graphs(writer) == []
+
+
+@pytest.mark.virtuoso
+def test_a_staging_graph_removed_before_the_replacing_operation_fails_the_write(virtuoso: VirtuosoServer) -> None:
+    """Another writer's cleanup must never turn a write into a silent deletion."""
+
+    class _Cleaned(SparqlStore):
+        def _update(self, sparql: str) -> None:
+            if f"GRAPH <{STAGING}" in sparql and "INSERT" in sparql:
+                _store(virtuoso).drop_staging()
+            super()._update(sparql)
+
+    _store(virtuoso).write_records([RecordWrite(GRAPH, [LINE.format("old")])])
+    racing = _Cleaned(virtuoso.query_url, virtuoso.update_url, virtuoso.user, virtuoso.password, graph_prefix="https://gpc.test")
+    with pytest.raises(StoreError, match="staging graph"):
+        racing.write_records([RecordWrite(GRAPH, [LINE.format("new")])])
+    assert _titles(racing) == ["old"]
