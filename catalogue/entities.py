@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -98,14 +99,34 @@ def _ox_term(term: Node) -> OxTerm:
 
 
 def construct_triples(store: Store, sparql: str) -> list[ox.Triple]:
-    """A CONSTRUCT's triples as pyoxigraph terms. On the embedded store the
-    query runs on Oxigraph itself (no rdflib graph in between); other
-    backends go through `Store.construct`."""
+    """A CONSTRUCT's triples as pyoxigraph terms, with the values
+    `Store.construct` would give. On the embedded store the query runs on
+    Oxigraph itself (no rdflib graph in between); other backends go through
+    `Store.construct`."""
     native = getattr(store, "oxigraph", None)
-    if isinstance(native, ox.Store):
-        return list(native.query(sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
-    graph = store.construct(sparql)
-    return [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    if not isinstance(native, ox.Store):
+        graph = store.construct(sparql)
+        return [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    out = []
+    for t in native.query(sparql, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        obj = t.object
+        if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+            t = ox.Triple(t.subject, t.predicate, _as_construct_gives(obj))
+        out.append(t)
+    return out
+
+
+@lru_cache(maxsize=8192)
+def _as_construct_gives(literal: ox.Literal) -> ox.Literal:
+    """A typed literal as it comes out of `Store.construct`: through rdflib,
+    which writes some values in its own canonical form (Oxigraph writes
+    `...27.04821Z` where rdflib writes `...27.048210+00:00`); the twins must
+    be the bytes the linked-data routes serve."""
+    try:
+        from .store.oxigraph import to_rdflib
+    except ImportError:  # pragma: no cover - the embedded store ships with the package
+        to_rdflib = _rdflib_term
+    return _ox_term(to_rdflib(literal))
 
 
 def _safe(uri: str) -> bool:

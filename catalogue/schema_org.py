@@ -9,6 +9,7 @@ level of government, else `Organization`.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from rdflib import URIRef
@@ -21,7 +22,9 @@ from .models import Entity, Organisation, Practice, Project
 _CONTEXT = "https://schema.org"
 
 
+@cache
 def _label(uri: str, lang: str) -> str:
+    # Vocabulary labels never change while the process runs.
     labels = {l.language: str(l) for l in vocab.schemes().objects(URIRef(uri), SKOS.prefLabel)}
     return labels.get(lang) or labels.get("en") or uri.rsplit("/", 1)[-1]
 

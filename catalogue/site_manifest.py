@@ -60,6 +60,28 @@ class Manifest:
         files = dict(self._db.execute("SELECT path, hash FROM files WHERE page = ?", (page,)).fetchall())
         return PageRecord(deps, files)
 
+    def records(self, pages: Iterable[str]) -> dict[str, PageRecord]:
+        """page -> its record, for the pages of a batch that have one (three
+        queries per 500 pages instead of three per page)."""
+        wanted = sorted(set(pages))
+        out: dict[str, PageRecord] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for (page,) in self._db.execute(f"SELECT id FROM pages WHERE id IN ({marks})", chunk):  # noqa: S608
+                out[page] = PageRecord()
+            if not out:
+                continue
+            for page, dep in self._db.execute(f"SELECT page, dep FROM deps WHERE page IN ({marks})", chunk):  # noqa: S608
+                if page in out:
+                    out[page].deps.add(dep)
+            for page, path, digest in self._db.execute(
+                f"SELECT page, path, hash FROM files WHERE page IN ({marks})", chunk  # noqa: S608
+            ):
+                if page in out:
+                    out[page].files[path] = digest
+        return out
+
     def page_ids(self, prefix: str = "") -> set[str]:
         if not prefix:
             return {p for (p,) in self._db.execute("SELECT id FROM pages")}

@@ -24,7 +24,7 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,17 +155,39 @@ class SiteBuilder:
         digest = _sha(data)
         record.files[path] = digest
         target = self.out / path
-        if old.get(path) == digest and target.is_file():
-            self.report.files_unchanged += 1
-            return
-        if target.exists():  # replace atomically: a live site never serves half a file
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+        if path in old:  # written before: replace it only when its bytes changed
+            if old[path] == digest and target.is_file():
+                self.report.files_unchanged += 1
+                return
+            self._replace(target, data)
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            self._create(target, data)
         self.report.files_written += 1
+
+    def _create(self, target: Path, data: bytes) -> None:
+        """A file the last build did not write: usually new, so create it
+        (one open, no stat); if it is there after all, replace it."""
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        try:
+            handle = open(target, "xb")  # noqa: SIM115 - closed below
+        except FileExistsError:
+            self._replace(target, data)
+            return
+        with handle:
+            handle.write(data)
+
+    @staticmethod
+    def _replace(target: Path, data: bytes) -> None:
+        # Atomically: a live site never serves half a file.
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            tmp.write_bytes(data)
+        except FileNotFoundError:  # its folder went since the last build
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+        tmp.replace(target)
 
     def _finish_page(self, page_id: str, record: PageRecord, previous: PageRecord) -> None:
         """Remove what the page wrote last time and not now; remember the page."""
@@ -408,21 +430,19 @@ class SiteBuilder:
         return self.render_entity(kind, key, previous)
 
     def _run(self, tasks: list[tuple[str, str]]) -> None:
-        """Render entity and listing pages, in worker processes when it pays."""
+        """Render entity and listing pages, in batches (entities are loaded a
+        batch at a time), in worker processes when it pays."""
+        assert self.manifest is not None
         jobs = max(1, self.options.jobs)
         if jobs == 1 or len(tasks) < PARALLEL_FROM:
-            for kind, key in tasks:
-                if not self.run_task(kind, key):
-                    self._forget(f"{kind}:{key}")
-            if self.manifest is not None:
-                self.manifest.commit()
+            for items in self._payload(tasks):
+                self.run_batch(list(items))
+            self.manifest.commit()
             return
-        assert self.manifest is not None
-        payload = [(kind, key, self._old(f"{kind}:{key}")) for kind, key in tasks]
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(self.cat.settings, self.options)) as pool:  # fmt: skip
-            for results, counts, changed in pool.map(_worker_task, payload, chunksize=16):
+            for results, counts, changed in pool.map(_worker_batch, self._payload(tasks)):
                 for page_id, record in results:
                     if record is None:
                         self.manifest.drop(page_id)
@@ -433,6 +453,27 @@ class SiteBuilder:
                 for name, value in counts.items():
                     setattr(self.report, name, getattr(self.report, name) + value)
         self.manifest.commit()
+
+    def _payload(self, tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str, PageRecord]]]:
+        """Batches for the workers, each task with what its page wrote last time."""
+        assert self.manifest is not None
+        for batch in _batches(tasks):
+            previous = self.manifest.records([f"{kind}:{key}" for kind, key in batch])
+            yield [(kind, key, previous.get(f"{kind}:{key}") or PageRecord()) for kind, key in batch]
+
+    def run_batch(self, items: list[tuple[str, str, PageRecord]]) -> None:
+        """Render a batch of tasks; a gone entity's pages are forgotten."""
+        self.prefetch((kind, key) for kind, key, _previous in items)
+        for kind, key, previous in items:
+            if not self.run_task(kind, key, previous):
+                if self.manifest is None:  # a worker: the parent forgets it
+                    for path in previous.files:
+                        self._remove(path)
+                    self._results.append((f"{kind}:{key}", None))
+                    self.pages_changed = True
+                else:
+                    self._forget(f"{kind}:{key}")
+        self._views.clear()
 
     def _runs_stamp(self) -> str:
         stamp, sources = last_harvest(self.cat.store, self.cat.uris)
@@ -456,6 +497,7 @@ class SiteBuilder:
         listings: set[str] = set()  # listings to render whole: their order or breakdown moved
         again: dict[str, str] = {}
         # 1. the changed entities themselves, and what they linked to before and now
+        self.prefetch((kind, key) for uri, kind in sorted(changed.items()) if (key := uris.key_of(uri, kind)))
         for uri, kind in sorted(changed.items()):
             key = uris.key_of(uri, kind)
             if not key:
@@ -497,6 +539,7 @@ class SiteBuilder:
 # --- worker processes ------------------------------------------------------------
 
 PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
+BATCH = 100  # entities loaded and rendered together (one store query for all)
 _WORKER: SiteBuilder | None = None
 
 
@@ -505,21 +548,35 @@ def _init_worker(settings: Settings, options: BuildOptions) -> None:
     _WORKER = SiteBuilder(Catalogue(settings, read_only=True), options)
 
 
-def _worker_task(
-    item: tuple[str, str, PageRecord],
+def _batches(tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
+    """Entity tasks in batches of one kind (loaded together); listings alone
+    (one listing is many pages)."""
+    batch: list[tuple[str, str]] = []
+    for task in tasks:
+        if task[0] not in _KINDS:
+            if batch:
+                yield batch
+                batch = []
+            yield [task]
+            continue
+        if batch and (len(batch) >= BATCH or batch[0][0] != task[0]):
+            yield batch
+            batch = []
+        batch.append(task)
+    if batch:
+        yield batch
+
+
+def _worker_batch(
+    items: list[tuple[str, str, PageRecord]],
 ) -> tuple[list[tuple[str, PageRecord | None]], dict[str, int], bool]:
-    """Render one task in a worker: (page records to keep, counts, pages changed)."""
-    kind, key, previous = item
+    """Render a batch in a worker: (page records to keep, counts, pages changed)."""
     builder = _WORKER
     assert builder is not None
     builder._results = []
     builder.report = BuildReport(full=True)
     builder.pages_changed = False
-    if not builder.run_task(kind, key, previous):
-        for path in previous.files:
-            builder._remove(path)
-        builder._results.append((f"{kind}:{key}", None))
-        builder.pages_changed = True
+    builder.run_batch(list(items))
     r = builder.report
     counts = {"pages": r.pages, "files_written": r.files_written, "files_unchanged": r.files_unchanged,
               "files_removed": r.files_removed}  # fmt: skip

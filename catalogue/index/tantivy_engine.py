@@ -15,9 +15,11 @@ that is released after each commit (so another process can write later).
 
 from __future__ import annotations
 
+import json
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,6 +32,13 @@ _PLAIN = "gp_plain"
 # Exact counts need every bucket: 65,000 is tantivy's default bucket limit,
 # far above the distinct values of any facet we have.
 _FACET_BUCKETS = 65_000
+# Facet counting reads one-value-per-document columns ("slots"): tantivy
+# counts a column where every document has exactly one value several times
+# faster than a multi-valued or sparse one. A facet's values go one per slot
+# (sorted), the last slot holding all the remaining ones together; each slot
+# value is a JSON list, `[]` when the document has no value there.
+_SLOTS = 3
+_NO_VALUE = "[]"
 _SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
 
 Occur = tantivy.Occur
@@ -58,6 +67,22 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
     return analyzers
 
 
+def _slot_field(facet: str, slot: int) -> str:
+    return f"facet_{facet}_{slot}"
+
+
+def _slot_values(values: Iterable[str]) -> list[str]:
+    """A facet's values as its slots' values (see `_SLOTS`)."""
+    ordered = sorted(values)
+    lists = [ordered[i : i + 1] for i in range(_SLOTS - 1)] + [ordered[_SLOTS - 1 :]]
+    return [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in lists]
+
+
+@lru_cache(maxsize=65_536)
+def _slot_decode(encoded: str) -> tuple[str, ...]:
+    return tuple(json.loads(encoded))
+
+
 def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("uri", stored=True, tokenizer_name="raw")
@@ -68,7 +93,9 @@ def _schema() -> tantivy.Schema:
         builder.add_text_field(an.text_field(key), tokenizer_name=_tokenizer_name(key))
     builder.add_text_field(an.ALL_FIELD, tokenizer_name=_PLAIN)
     for facet in FACETS:
-        builder.add_text_field(facet, tokenizer_name="raw", fast=True)
+        builder.add_text_field(facet, tokenizer_name="raw")  # filters and "related"
+        for slot in range(_SLOTS):
+            builder.add_text_field(_slot_field(facet, slot), tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_text_field("sort_title", tokenizer_name="raw", fast=True)
     builder.add_integer_field("date_key", fast=True)
     return builder.build()
@@ -142,8 +169,11 @@ class TantivyEngine(SearchEngine):
         for value in texts.everything:
             out.add_text(an.ALL_FIELD, value)
         for facet in FACETS:
-            for value in an.facet_values(doc, facet):
-                out.add_text(facet, an.safe_text(value))
+            values = [an.safe_text(v) for v in an.facet_values(doc, facet)]
+            for value in values:
+                out.add_text(facet, value)
+            for slot, encoded in enumerate(_slot_values(values)):
+                out.add_text(_slot_field(facet, slot), encoded)
         out.add_text("sort_title", an.safe_text(an.sort_title(doc)))
         out.add_integer("date_key", an.date_key(doc.date))
         return out
@@ -339,20 +369,42 @@ class TantivyEngine(SearchEngine):
                 # not, and take them from the counts over every document.
                 found = self._counts_by_complement(searcher, generation, text_query, names)
             else:
-                found = self._aggregate(searcher, self._combine(text_query, others.values()), names)
+                query = self._combine(text_query, others.values())
+                found = self._aggregate(searcher, generation, query, names)
             counts.update((name, list(found[name])) for name in names)  # copies: cached lists stay intact
         return counts
 
+    def _slots(self, searcher: tantivy.Searcher, generation: _Generation) -> dict[str, list[str]]:
+        """Facet -> its slot columns that hold any value in this generation
+        (most facets have one value per document: their other slots are skipped)."""
+        if generation.slots is None:
+            every = [_slot_field(facet, slot) for facet in FACETS for slot in range(_SLOTS)]
+            found = _terms_buckets(searcher, tantivy.Query.all_query(), every)
+            generation.slots = {
+                facet: [
+                    name
+                    for name in (_slot_field(facet, slot) for slot in range(_SLOTS))
+                    if any(key != _NO_VALUE for key, _ in found[name])
+                ]
+                for facet in FACETS
+            }
+        return generation.slots
+
     def _aggregate(
-        self, searcher: tantivy.Searcher, query: tantivy.Query, names: list[str]
+        self, searcher: tantivy.Searcher, generation: _Generation, query: tantivy.Query, names: list[str]
     ) -> dict[str, list[tuple[str, int]]]:
-        """One request of terms aggregations, one per facet, over the query's documents."""
-        aggs = {name: {"terms": {"field": name, "size": _FACET_BUCKETS}} for name in names}
-        result = searcher.aggregate(query, aggs)
-        return {
-            name: an.sorted_counts((str(b["key"]), int(b["doc_count"])) for b in result.get(name, {}).get("buckets", []))
-            for name in names
-        }
+        """The facets' counts over the query's documents, in one aggregation request."""
+        slots = self._slots(searcher, generation)
+        found = _terms_buckets(searcher, query, [column for name in names for column in slots[name]])
+        out = {}
+        for name in names:
+            tally: Counter[str] = Counter()
+            for column in slots[name]:
+                for key, count in found[column]:
+                    for value in _slot_decode(key):
+                        tally[value] += count
+            out[name] = an.sorted_counts(tally.items())
+        return out
 
     def _filter_only_counts(
         self,
@@ -366,7 +418,7 @@ class TantivyEngine(SearchEngine):
         key = (tuple(names), tuple((name, filters[name].values) for name in sorted(filters)))
         found = generation.counts_get(key)
         if found is None:
-            found = self._aggregate(searcher, self._combine(None, filters.values()), names)
+            found = self._aggregate(searcher, generation, self._combine(None, filters.values()), names)
             generation.counts_put(key, found)
         return found
 
@@ -374,10 +426,8 @@ class TantivyEngine(SearchEngine):
         self, searcher: tantivy.Searcher, generation: _Generation, text_query: tantivy.Query, names: list[str]
     ) -> dict[str, list[tuple[str, int]]]:
         everything = self._filter_only_counts(searcher, generation, {}, names)
-        rest = tantivy.Query.boolean_query(
-            [(Occur.Must, tantivy.Query.all_query()), (Occur.MustNot, text_query)]
-        )
-        missing = self._aggregate(searcher, rest, names)
+        rest = tantivy.Query.boolean_query([(Occur.Must, tantivy.Query.all_query()), (Occur.MustNot, text_query)])
+        missing = self._aggregate(searcher, generation, rest, names)
         out = {}
         for name in names:
             minus = dict(missing[name])
@@ -476,6 +526,18 @@ class TantivyEngine(SearchEngine):
         return queries
 
 
+def _terms_buckets(searcher: tantivy.Searcher, query: tantivy.Query, columns: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """(key, doc count) of every value of each column over the query's documents."""
+    if not columns:
+        return {}
+    aggs = {column: {"terms": {"field": column, "size": _FACET_BUCKETS}} for column in columns}
+    result = searcher.aggregate(query, aggs)
+    return {
+        column: [(str(b["key"]), int(b["doc_count"])) for b in result.get(column, {}).get("buckets", [])]
+        for column in columns
+    }
+
+
 class _Filter(NamedTuple):
     values: tuple[str, ...]  # the wanted values (OR), as given
     query: tantivy.Query
@@ -489,6 +551,7 @@ class _Generation:
     def __init__(self, stamp: tuple[int, int, int]) -> None:
         self.stamp = stamp
         self.fields: dict[str, float] | None = None
+        self.slots: dict[str, list[str]] | None = None
         self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()
         self._lock = threading.Lock()
 

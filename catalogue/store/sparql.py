@@ -390,26 +390,37 @@ class SparqlStore(Store):
             raise StoreError(f"unreadable answer from {wrapper.endpoint}: {exc}") from None
         return graph
 
-    def _paged(self, body: str, order: str) -> Iterator[dict[str, Node]]:
-        """SELECT rows in pages below the server's result cap."""
-        offset = 0
+    def _paged(self, head: str, where: str, key: str) -> Iterator[dict[str, Node]]:
+        """SELECT rows in pages below the server's result cap, by key ranges, not
+        OFFSET: Virtuoso refuses to sort past 10,000 rows for an OFFSET (SR353,
+        `MaxSortedTopRows`). A page that ends inside one key's rows is cut
+        before that key, which the next page starts with."""
+        after, inclusive = None, False
         while True:
-            rows = self.select(f"{body} ORDER BY {order} LIMIT {PAGE_ROWS} OFFSET {offset}")
-            yield from rows
+            bound = ""
+            if after is not None:
+                bound = f"FILTER(STR({key}) {'>=' if inclusive else '>'} {_string_literal(after)})"
+            rows = self.select(f"{head} WHERE {{ {where} {bound} }} ORDER BY STR({key}) LIMIT {PAGE_ROWS}")
             if len(rows) < PAGE_ROWS:
+                yield from rows
                 return
-            offset += PAGE_ROWS
+            last = str(rows[-1][key[1:]])
+            whole = [row for row in rows if str(row[key[1:]]) != last]
+            if whole:  # the last key's rows may go on: fetch them with the next page
+                yield from whole
+                after, inclusive = last, True
+            else:  # one key fills the page; take it as it is
+                yield from rows
+                after, inclusive = last, False
 
     def record_states(self, source_uri: str) -> dict[str, RecordState]:
         rows = self._paged(
-            f"""
-            SELECT ?g ?hash ?status ?issued ?topic WHERE {{
-              GRAPH ?g {{ ?g <{_DCT}source> <{source_uri}> ;
+            "SELECT ?g ?hash ?status ?issued ?topic",
+            f"""GRAPH ?g {{ ?g <{_DCT}source> <{source_uri}> ;
                            <{GPC.contentHash}> ?hash ;
                            <{GPC.recordStatus}> ?status ;
                            <{_DCT}issued> ?issued ;
-                           <{_FOAF}primaryTopic> ?topic . }}
-            }}""",
+                           <{_FOAF}primaryTopic> ?topic . }}""",
             "?g",
         )
         states = {}
@@ -443,8 +454,8 @@ class SparqlStore(Store):
         prefix = ""
         if self.graph_prefix:
             prefix = f"FILTER(STRSTARTS(STR(?g), {_string_literal(self.graph_prefix.rstrip('/') + '/')}))"
-        body = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {prefix} }}"
-        return [str(row["g"]) for row in self._paged(body, "?g")]
+        rows = self._paged("SELECT DISTINCT ?g", f"GRAPH ?g {{ ?s ?p ?o }} {prefix}", "?g")
+        return [str(row["g"]) for row in rows]
 
     def export_nquads(self, out: BinaryIO, graphs: Iterable[str] | None = None) -> None:
         # The same lines, in the same order, as OxigraphStore.export_nquads:

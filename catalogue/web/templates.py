@@ -40,6 +40,7 @@ def _environment(lang: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat per render and include
         extensions=["jinja2.ext.i18n", StaticGettext],
     )
     catalog = translations(lang)
