@@ -35,6 +35,7 @@ from catalogue import ntriples
 from catalogue.mapping import CLASSES, PRACTICE_FIELDS, MappingError, from_graph
 
 from catalogue.models import RecordFailure, SourceRecord, explain
+from catalogue.rdfterms import to_rdflib
 from catalogue.uris import Uris, mint_key, organisation_key, project_key_for_grant
 from vocab import ADMS, EU_COUNTRY, GPC
 
@@ -101,7 +102,6 @@ def parse_rdf(body: bytes, fmt: str, location: str) -> Graph:
 
 
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "xml": ox.RdfFormat.RDF_XML, "n3": ox.RdfFormat.N3}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class Triples:
@@ -157,7 +157,7 @@ def parse_triples(body: bytes, fmt: str, location: str) -> Triples:
     def term(node: Any) -> Any:
         known = cache.get(node)
         if known is None:
-            known = cache[node] = _to_rdflib(node)
+            known = cache[node] = to_rdflib(node)
         return known
 
     base = location if location.startswith(("http://", "https://")) else "file://" + location
@@ -167,19 +167,6 @@ def parse_triples(body: bytes, fmt: str, location: str) -> Triples:
     except (SyntaxError, ValueError) as exc:
         raise SourceError(f"{location}: not valid {fmt}: {exc}") from None
     return out
-
-
-def _to_rdflib(node: Any) -> Any:
-    if isinstance(node, ox.NamedNode):
-        return URIRef(node.value)
-    if isinstance(node, ox.BlankNode):
-        return BNode(node.value)
-    if isinstance(node, ox.Literal):
-        if node.language:
-            return Literal(node.value, lang=node.language)
-        datatype = node.datatype.value
-        return Literal(node.value) if datatype == _XSD_STRING else Literal(node.value, datatype=URIRef(datatype))
-    raise SourceError(f"unsupported RDF term {node!r}")
 
 
 def local_id(node: URIRef | BNode, graph: Graph | Triples) -> str:

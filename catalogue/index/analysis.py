@@ -25,10 +25,10 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from catalogue.index.base import FACETS, IndexDoc, QuerySyntaxError
+from catalogue.index.base import FACETS, Hit, IndexDoc, QuerySyntaxError
 
 # The EU's 24 official languages: each gets its own pair of fields.
 INDEXED_LANGUAGES: tuple[str, ...] = (
@@ -247,6 +247,39 @@ def mark_html(text: str, spans: Iterable[tuple[int, int]], *, lead: bool = False
     return "".join(out)
 
 
+def snippet(texts: Mapping[str, str], lang: str, mark: Callable[[str, str], str | None] | None) -> tuple[str, str]:
+    """(language tag, snippet HTML) of a hit.
+
+    `mark(tag, text)` is the engine's highlighter: the marked fragment of a
+    text, or None when no query word is in it. Languages are tried in
+    `snippet_languages` order; when none matches (or there is no text query,
+    `mark` None) the snippet is the start of the preferred text.
+    """
+    if mark is not None:
+        for tag in snippet_languages(texts, lang):
+            marked = mark(tag, texts[tag])
+            if marked:
+                return tag, marked
+    text_lang, text = preferred_text_lang(texts, lang)
+    return text_lang, excerpt_html(text)
+
+
+def stored_hit(uri: str, score: float, stored: Mapping, lang: str, snippet_of: tuple[str, str]) -> Hit:
+    """A hit from a document's stored payload (`payload`) and its (language, snippet)."""
+    title_lang, title = pick_title_lang(stored["title"], lang)
+    snippet_lang, html_snippet = snippet_of
+    return Hit(
+        uri=uri,
+        score=score,
+        title=title,
+        snippet=html_snippet,
+        facets=hit_facets(stored["facets"]),
+        lang=title_lang,
+        snippet_lang=snippet_lang,
+        titles=stored["title"],
+    )
+
+
 def excerpt_html(text: str, max_chars: int = SNIPPET_CHARS) -> str:
     """The start of `text`, escaped, cut at a word boundary: the no-match snippet."""
     text = " ".join(text.split())
@@ -332,6 +365,17 @@ def best_correction(word: str, candidates: Iterable[tuple[str, int]]) -> str | N
     return min(ranked)[2] if ranked else None
 
 
+def is_known(
+    word: str, vocab: Iterable[tuple[str, Callable[[str], list[str]]]], has_term: Callable[[str, str], bool]
+) -> bool:
+    """Whether some field of `vocab` (field, its analyser) holds every token `word` gives there."""
+    for field, analyze in vocab:
+        tokens = analyze(word)
+        if tokens and all(has_term(field, t) for t in tokens):
+            return True
+    return False
+
+
 def suggest_query(
     text: str,
     fold: Callable[[str], list[str]],
@@ -377,6 +421,20 @@ RELATED_TERMS = 25  # most distinctive words of the doc used for text similarity
 def check_facet(facet: str) -> None:
     if facet not in FACETS:
         raise QuerySyntaxError(f"unknown facet {facet!r}; known facets: {', '.join(FACETS)}")
+
+
+def facet_groups(facets: Iterable[str], filtered: Collection[str]) -> dict[str | None, list[str]]:
+    """The facets to count, grouped by the filter their counts ignore.
+
+    Multi-select rule: a facet's counts ignore its own filter but honour the
+    others. Facets without a filter share one count (key None); each filtered
+    one is counted on its own.
+    """
+    groups: dict[str | None, list[str]] = {}
+    for facet in dict.fromkeys(facets):
+        check_facet(facet)
+        groups.setdefault(facet if facet in filtered else None, []).append(facet)
+    return groups
 
 
 def sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -16,9 +16,11 @@ that is released after each commit (so another process can write later).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -121,8 +123,8 @@ class TantivyEngine(SearchEngine):
         self._fields = an.search_fields()
         # Fields whose vocabulary tells whether a word is known ("did you
         # mean"): `all` holds every word unstemmed, stemmed fields the stems.
-        self._vocab_fields = [(an.ALL_FIELD, self._analyzers[_PLAIN])] + [
-            (field(key), self._analyzers[_tokenizer_name(key)])
+        self._vocab_fields = [(an.ALL_FIELD, self._analyzers[_PLAIN].analyze)] + [
+            (field(key), self._analyzers[_tokenizer_name(key)].analyze)
             for key in an.STEMMERS
             for field in (an.title_field, an.text_field)
         ]
@@ -249,10 +251,16 @@ class TantivyEngine(SearchEngine):
         text = an.clean_query(query.text)
         text_query = self._text_query(text, self._present_fields(searcher, generation))
         filters = self._filter_queries(query.filters)
-        combined = self._combine(text_query, filters.values())
-        total, hits = self._hits(searcher, combined, text_query, query)
-        facets = self._facet_counts(searcher, generation, text_query, filters, query.facets, total)
-        suggestion = self._suggest(searcher, text) if text else None
+        groups = an.facet_groups(query.facets, filters)
+        total, top = self._top(searcher, self._combine(text_query, filters.values()), query)
+        # Counting runs inside tantivy, which lets go of the GIL: it overlaps
+        # reading the hits and making their snippets here.
+        counting = _pool().submit(self._facet_counts, searcher, generation, text_query, filters, groups, total)
+        try:
+            hits = self._render(searcher, top, text_query, query)
+            suggestion = self._suggest(searcher, text) if text else None
+        finally:
+            facets = counting.result()
         return Result(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
     def _present_fields(self, searcher: tantivy.Searcher, generation: _Generation) -> dict[str, float]:
@@ -307,13 +315,10 @@ class TantivyEngine(SearchEngine):
             clauses.insert(0, (Occur.Must, text_query))
         return tantivy.Query.boolean_query(clauses)
 
-    def _hits(
-        self,
-        searcher: tantivy.Searcher,
-        combined: tantivy.Query,
-        text_query: tantivy.Query | None,
-        query: Query,
-    ) -> tuple[int, list[Hit]]:
+    def _top(
+        self, searcher: tantivy.Searcher, combined: tantivy.Query, query: Query
+    ) -> tuple[int, list[tuple[float, tantivy.DocAddress]]]:
+        """The total and the page's (score, address) pairs."""
         # Clamp paging: tantivy panics on limit 0 and needs no offset beyond its docs.
         offset = min(max(query.offset, 0), searcher.num_docs)
         limit = max(query.limit, 0)
@@ -323,26 +328,24 @@ class TantivyEngine(SearchEngine):
         elif query.sort == "title":
             options = {"order_by_field": "sort_title", "order": tantivy.Order.Asc}
         result = searcher.search(combined, max(limit, 1), count=True, offset=offset, **options)
+        return result.count, result.hits[:limit]
+
+    def _render(
+        self,
+        searcher: tantivy.Searcher,
+        top: list[tuple[float, tantivy.DocAddress]],
+        text_query: tantivy.Query | None,
+        query: Query,
+    ) -> list[Hit]:
         snippets = _Snippets(searcher, self._schema, text_query)
         hits = []
-        for score, address in result.hits[:limit]:
+        for score, address in top:
             doc = searcher.doc(address)
             stored = an.read_payload(doc.get_first("payload"))
-            title_lang, title = an.pick_title_lang(stored["title"], query.lang)
-            snippet_lang, snippet = snippets.html(stored["text"], query.lang)
-            hits.append(
-                Hit(
-                    uri=doc.get_first("uri"),
-                    score=float(score) if query.sort == "relevance" else 0.0,
-                    title=title,
-                    snippet=snippet,
-                    facets=an.hit_facets(stored["facets"]),
-                    lang=title_lang,
-                    snippet_lang=snippet_lang,
-                    titles=stored["title"],
-                )
-            )
-        return result.count, hits
+            shown = float(score) if query.sort == "relevance" else 0.0
+            snippet_of = an.snippet(stored["text"], query.lang, snippets.mark)
+            hits.append(an.stored_hit(doc.get_first("uri"), shown, stored, query.lang, snippet_of))
+        return hits
 
     def _facet_counts(
         self,
@@ -350,15 +353,10 @@ class TantivyEngine(SearchEngine):
         generation: _Generation,
         text_query: tantivy.Query | None,
         filters: Mapping[str, _Filter],
-        facets: Iterable[str],
+        groups: Mapping[str | None, list[str]],
         total: int,
     ) -> dict[str, list[tuple[str, int]]]:
-        # Multi-select rule: a facet's counts ignore its own filter. Facets
-        # without a filter share one aggregation; each filtered one needs its own.
-        groups: dict[str | None, list[str]] = {}
-        for facet in dict.fromkeys(facets):
-            an.check_facet(facet)
-            groups.setdefault(facet if facet in filters else None, []).append(facet)
+        # One aggregation per group of `an.facet_groups` (the multi-select rule).
         counts: dict[str, list[tuple[str, int]]] = {}
         for excluded, names in groups.items():
             others = {name: f for name, f in filters.items() if name != excluded}
@@ -440,11 +438,7 @@ class TantivyEngine(SearchEngine):
         plain = self._analyzers[_PLAIN]
 
         def known(word: str) -> bool:
-            for field, analyzer in self._vocab_fields:
-                tokens = analyzer.analyze(word)
-                if tokens and all(searcher.doc_freq(field, t) > 0 for t in tokens):
-                    return True
-            return False
+            return an.is_known(word, self._vocab_fields, lambda field, term: searcher.doc_freq(field, term) > 0)
 
         def candidates(token: str) -> list[tuple[str, int]]:
             # A fuzzy term query finds the documents holding a near word over
@@ -482,20 +476,7 @@ class TantivyEngine(SearchEngine):
         for score, address in result.hits:
             doc = searcher.doc(address)
             other = an.read_payload(doc.get_first("payload"))
-            title_lang, title = an.pick_title_lang(other["title"], lang)
-            text_lang, text = an.preferred_text_lang(other["text"], lang)
-            hits.append(
-                Hit(
-                    uri=doc.get_first("uri"),
-                    score=float(score),
-                    title=title,
-                    snippet=an.excerpt_html(text),
-                    facets=an.hit_facets(other["facets"]),
-                    lang=title_lang,
-                    snippet_lang=text_lang,
-                    titles=other["title"],
-                )
-            )
+            hits.append(an.stored_hit(doc.get_first("uri"), float(score), other, lang, an.snippet(other["text"], lang, None)))
         return hits
 
     def _related_queries(self, stored: dict) -> list[tantivy.Query]:
@@ -524,6 +505,19 @@ class TantivyEngine(SearchEngine):
                 )
             )
         return queries
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's pool for facet counting (a forked child gets its own:
+    the parent's threads do not exist there)."""
+    pid = os.getpid()
+    if pid not in _POOLS:
+        _POOLS.clear()
+        _POOLS[pid] = ThreadPoolExecutor(max_workers=max(os.cpu_count() or 1, 2), thread_name_prefix="tantivy-facets")
+    return _POOLS[pid]
 
 
 def _terms_buckets(searcher: tantivy.Searcher, query: tantivy.Query, columns: list[str]) -> dict[str, list[tuple[str, int]]]:
@@ -577,6 +571,8 @@ class _Snippets:
         self._schema = schema
         self._query = query
         self._generators: dict[str, tantivy.SnippetGenerator] = {}
+        # No text query, nothing to mark: every snippet is an excerpt.
+        self.mark = self._mark if query is not None else None
 
     def _generator(self, field: str) -> tantivy.SnippetGenerator:
         if field not in self._generators:
@@ -585,18 +581,10 @@ class _Snippets:
             self._generators[field] = generator
         return self._generators[field]
 
-    def html(self, texts: Mapping[str, str], lang: str) -> tuple[str, str]:
-        """(language tag, snippet HTML)."""
-        languages = an.snippet_languages(texts, lang)
-        if self._query is not None:
-            for tag in languages:
-                field = an.text_field(an.field_key(tag))
-                snippet = self._generator(field).snippet_from_doc(tantivy.Document(**{field: [texts[tag]]}))
-                marked = _snippet_html(snippet, texts[tag])
-                if marked is not None:
-                    return tag, marked
-        text_lang, text = an.preferred_text_lang(texts, lang)
-        return text_lang, an.excerpt_html(text)
+    def _mark(self, tag: str, text: str) -> str | None:
+        """The marked fragment of `text` (language `tag`), None when no query word is in it."""
+        field = an.text_field(an.field_key(tag))
+        return _snippet_html(self._generator(field).snippet_from_doc(tantivy.Document(**{field: [text]})), text)
 
 
 def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
@@ -604,14 +592,16 @@ def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
     ranges = snippet.highlighted()
     if not ranges:
         return None
-    raw = snippet.fragment().encode("utf-8")
-
-    def chars(offset: int) -> int:
-        return len(raw[:offset].decode("utf-8", "ignore"))
-
-    spans = [(chars(r.start), chars(r.end)) for r in ranges]
+    fragment = snippet.fragment()
+    if fragment.isascii():  # bytes are chars: the usual case, no decoding
+        spans = [(r.start, r.end) for r in ranges]
+    else:
+        raw = fragment.encode("utf-8")
+        spans = [(_chars(raw, r.start), _chars(raw, r.end)) for r in ranges]
     where = snippet.fragment_range()
-    return an.mark_html(
-        snippet.fragment(), spans, lead=where.start > 0, trail=where.end < len(text.encode("utf-8"))
-    )
+    text_bytes = len(text) if text.isascii() else len(text.encode("utf-8"))
+    return an.mark_html(fragment, spans, lead=where.start > 0, trail=where.end < text_bytes)
 
+
+def _chars(raw: bytes, offset: int) -> int:
+    return len(raw[:offset].decode("utf-8", "ignore"))

@@ -14,7 +14,7 @@ whoosh-specific choices:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +105,15 @@ class WhooshEngine(SearchEngine):
         self._vocab_fields = [an.ALL_FIELD] + [
             field(key) for key in an.STEMMERS if has_stemmer(key) for field in (an.title_field, an.text_field)
         ]
+        self._vocab = [(field, self._tokens(field)) for field in self._vocab_fields]
         self._pending: dict[str, IndexDoc] = {}
         self._deleted: set[str] = set()
         self._write_lock = threading.Lock()
         self._local = threading.local()
+
+    def _tokens(self, field: str) -> Callable[[str], list[str]]:
+        analyzer = self._schema[field].analyzer
+        return lambda word: [t.text for t in analyzer(word)]
 
     def _open_index(self, schema: Schema) -> index.Index:
         if index.exists_in(str(self.path)):
@@ -264,44 +269,29 @@ class WhooshEngine(SearchEngine):
             text_query, limit=max(offset + limit, 1), filter=self._filter(filters.values()), **options
         )
         terms = _terms_by_field(text_query)
+
+        def mark(tag: str, text: str) -> str | None:
+            field = an.text_field(an.field_key(tag))
+            return self._mark(text, field, terms[field]) if terms.get(field) else None
+
         hits = []
         for hit in results[offset : offset + limit]:
             stored = an.read_payload(hit["payload"])
-            title_lang, title = an.pick_title_lang(stored["title"], query.lang)
-            snippet_lang, snippet = self._snippet(stored["text"], query.lang, terms)
-            hits.append(
-                Hit(
-                    uri=hit["uri"],
-                    score=float(hit.score or 0.0) if query.sort == "relevance" else 0.0,
-                    title=title,
-                    snippet=snippet,
-                    facets=an.hit_facets(stored["facets"]),
-                    lang=title_lang,
-                    snippet_lang=snippet_lang,
-                    titles=stored["title"],
-                )
-            )
+            shown = float(hit.score or 0.0) if query.sort == "relevance" else 0.0
+            hits.append(an.stored_hit(hit["uri"], shown, stored, query.lang, an.snippet(stored["text"], query.lang, mark)))
         return len(results), hits
 
-    def _snippet(self, texts: Mapping[str, str], lang: str, terms: Mapping[str, frozenset[str]]) -> tuple[str, str]:
-        """(language tag, snippet HTML)."""
-        languages = an.snippet_languages(texts, lang)
-        for tag in languages:
-            field = an.text_field(an.field_key(tag))
-            if not terms.get(field):
-                continue
-            marked = highlight.highlight(
-                texts[tag],
-                terms[field],
-                self._schema[field].analyzer,
-                highlight.ContextFragmenter(maxchars=an.SNIPPET_CHARS, surround=60),
-                _MarkFormatter(),
-                top=1,
-            )
-            if marked:
-                return tag, marked
-        text_lang, text = an.preferred_text_lang(texts, lang)
-        return text_lang, an.excerpt_html(text)
+    def _mark(self, text: str, field: str, words: frozenset[str]) -> str | None:
+        """The best fragment of `text` with the query's words of `field` marked, or None."""
+        marked = highlight.highlight(
+            text,
+            words,
+            self._schema[field].analyzer,
+            highlight.ContextFragmenter(maxchars=an.SNIPPET_CHARS, surround=60),
+            _MarkFormatter(),
+            top=1,
+        )
+        return marked or None
 
     def _facet_counts(
         self,
@@ -310,12 +300,8 @@ class WhooshEngine(SearchEngine):
         filters: Mapping[str, wq.Query],
         facets: Iterable[str],
     ) -> dict[str, list[tuple[str, int]]]:
-        # Multi-select rule as in tantivy: one grouped search for the facets
-        # without a filter, one per filtered facet (ignoring its own filter).
-        groups: dict[str | None, list[str]] = {}
-        for facet in dict.fromkeys(facets):
-            an.check_facet(facet)
-            groups.setdefault(facet if facet in filters else None, []).append(facet)
+        # One grouped search per group of `an.facet_groups` (the multi-select rule).
+        groups = an.facet_groups(facets, filters)
         counts: dict[str, list[tuple[str, int]]] = {}
         for excluded, names in groups.items():
             others = self._filter(f for name, f in filters.items() if name != excluded)
@@ -338,11 +324,7 @@ class WhooshEngine(SearchEngine):
             return [t.text for t in self._plain(word)]
 
         def known(word: str) -> bool:
-            for field in self._vocab_fields:
-                tokens = [t.text for t in self._schema[field].analyzer(word)]
-                if tokens and all((field, t) in reader for t in tokens):
-                    return True
-            return False
+            return an.is_known(word, self._vocab, lambda field, term: (field, term) in reader)
 
         def candidates(token: str) -> list[tuple[str, int]]:
             near = reader.terms_within(an.ALL_FIELD, token, an.max_edits(token))
@@ -365,20 +347,8 @@ class WhooshEngine(SearchEngine):
         hits = []
         for hit in results:
             other = an.read_payload(hit["payload"])
-            title_lang, title = an.pick_title_lang(other["title"], lang)
-            text_lang, text = an.preferred_text_lang(other["text"], lang)
-            hits.append(
-                Hit(
-                    uri=hit["uri"],
-                    score=float(hit.score or 0.0),
-                    title=title,
-                    snippet=an.excerpt_html(text),
-                    facets=an.hit_facets(other["facets"]),
-                    lang=title_lang,
-                    snippet_lang=text_lang,
-                    titles=other["title"],
-                )
-            )
+            excerpt = an.snippet(other["text"], lang, None)
+            hits.append(an.stored_hit(hit["uri"], float(hit.score or 0.0), other, lang, excerpt))
         return hits
 
     @staticmethod

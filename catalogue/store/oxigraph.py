@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 
 from vocab import GPC
 
+from ..rdfterms import TermError, graph_of, to_rdflib
 from .base import BULK_LOAD, LOCAL_FILES, RecordState, RecordWrite, Store, StoreError
 
 _DCAT = "http://www.w3.org/ns/dcat#"
@@ -20,28 +21,6 @@ _DCT = "http://purl.org/dc/terms/"
 _FOAF = "http://xmlns.com/foaf/0.1/"
 _PROV = "http://www.w3.org/ns/prov#"
 _XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
-    raise StoreError(f"unsupported term {term!r}")
-
-
-def _graph_of(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:
-    graph = Graph()
-    for t in triples:
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return graph
 
 
 class OxigraphStore(Store):
@@ -156,7 +135,7 @@ class OxigraphStore(Store):
         name = ox.NamedNode(graph)
         if not self._store.contains_named_graph(name):
             return None
-        return _graph_of(self._store.quads_for_pattern(None, None, None, name))
+        return graph_of(self._store.quads_for_pattern(None, None, None, name))
 
     def _query(self, sparql: str):  # type: ignore[no-untyped-def]
         try:
@@ -172,20 +151,26 @@ class OxigraphStore(Store):
             raise StoreError("not a SELECT query")
         names = [v.value for v in result.variables]
         rows = []
-        for solution in result:
-            row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = to_rdflib(value)
-            rows.append(row)
+        try:
+            for solution in result:
+                row = {}
+                for name in names:
+                    value = solution[name]
+                    if value is not None:
+                        row[name] = to_rdflib(value)
+                rows.append(row)
+        except TermError as exc:
+            raise StoreError(str(exc)) from exc
         return rows
 
     def construct(self, sparql: str) -> Graph:
         result = self._query(sparql)
         if not isinstance(result, ox.QueryTriples):
             raise StoreError("not a CONSTRUCT or DESCRIBE query")
-        return _graph_of(result)
+        try:
+            return graph_of(result)
+        except TermError as exc:
+            raise StoreError(str(exc)) from exc
 
     def ask(self, sparql: str) -> bool:
         result = self._query(sparql)
