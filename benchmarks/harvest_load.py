@@ -21,7 +21,7 @@ from pathlib import Path
 from catalogue.store.oxigraph import OxigraphStore
 
 from .common import Row, Stopwatch, dir_size_mb, peak_rss_mb, rate_text
-from .context import Bench
+from .context import DUMPS_BUCKET, OVERLAPPED, Bench
 
 SECTION = "a. harvest+load"
 log = logging.getLogger("benchmarks")
@@ -32,13 +32,18 @@ def run(bench: Bench) -> None:
     catalogue = bench.harvested()
     assert bench.harvest_seconds is not None
     records = dataset.size + dataset.project_count
-    ours_rate = records / bench.harvest_seconds
+    breakdown = dict(bench.info["harvest"].get("breakdown_seconds", {}))
+    # The figure is map, store, index; the dumps that follow every
+    # changing harvest are O(store) and shown beside it.
+    dumps_seconds = breakdown.get(DUMPS_BUCKET, 0.0)
+    ours_rate = records / (bench.harvest_seconds - dumps_seconds)
+    with_dumps_rate = records / bench.harvest_seconds
     store_mb = dir_size_mb(bench.settings.store_dir)
     index_mb = dir_size_mb(bench.settings.index_dir)
     quads = len(catalogue.store.oxigraph)  # type: ignore[attr-defined]
     harvest_info = bench.info["harvest"]
     harvest_info.update(
-        {"records": records, "records_per_s": round(ours_rate, 1), "quads": quads,
+        {"records": records, "records_per_s": round(ours_rate, 1), "records_per_s_with_dumps": round(with_dumps_rate, 1), "quads": quads,
          "store_mb": round(store_mb, 1), "index_mb": round(index_mb, 1)}
     )  # fmt: skip
 
@@ -53,11 +58,12 @@ def run(bench: Bench) -> None:
     row = Row(
         SECTION,
         f"harvest+load records/s ({dataset.size:,} practices + {dataset.project_count} projects)",
-        rate_text(ours_rate, "rec/s") + f" ({bench.harvest_seconds:.1f} s)",
+        rate_text(ours_rate, "rec/s") + f" ({bench.harvest_seconds - dumps_seconds:.1f} s; {with_dumps_rate:,.0f} rec/s "
+        f"with the dumps, {dumps_seconds:.1f} s)",
         rate_text(rdflib_rate, "rec/s") + f" (rdflib Graph.parse nt, {subset.records:,} records, {parsed['parse_seconds']:.1f} s)",
         ratio=ours_rate / rdflib_rate,
         notes=(
-            f"ours: map+validate+hash+store+index, {quads:,} quads, store {store_mb:,.0f} MB, index "
+            f"ours: map+validate+hash+store+index (dumps after), {quads:,} quads, store {store_mb:,.0f} MB, index "
             f"{index_mb:,.0f} MB; rdflib: parse only, {triples:,} triples, +{rdflib_rss:,.0f} MB RSS{cap_note}"
         ),
         data={"ours_records_per_s": ours_rate, "rdflib_records_per_s": rdflib_rate,
@@ -65,11 +71,11 @@ def run(bench: Bench) -> None:
     )  # fmt: skip
     bench.rows.append(row)
 
-    breakdown = dict(harvest_info.get("breakdown_seconds", {}))
     if breakdown:
-        # Buckets nest in one place: the harvester's rows are read inside the runner's loop,
-        # nothing else overlaps, so the rest is the runner's own work (records, pydantic, loop).
-        rest = bench.harvest_seconds - sum(breakdown.values())
+        # Buckets nest in one place: the harvester's rows are read inside the runner's loop;
+        # the store writes overlap the rest in the writer thread, so they are left out of the
+        # sum, and the rest is the runner's own work (records, pydantic, loop, waiting for the store).
+        rest = bench.harvest_seconds - sum(v for k, v in breakdown.items() if k not in OVERLAPPED)
         breakdown["runner and the rest"] = rest
         parts = sorted(breakdown.items(), key=lambda kv: -kv[1])
         bench.rows.append(

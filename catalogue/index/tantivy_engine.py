@@ -16,6 +16,7 @@ that is released after each commit (so another process can write later).
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections import Counter, OrderedDict
@@ -41,6 +42,7 @@ _FACET_BUCKETS = 65_000
 # value is a JSON list, `[]` when the document has no value there.
 _SLOTS = 3
 _NO_VALUE = "[]"
+_RELATED_SPARE = 10  # extra "related" candidates read to order equal scores by uri
 _SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
 
 Occur = tantivy.Occur
@@ -467,44 +469,69 @@ class TantivyEngine(SearchEngine):
         if not found or limit <= 0:
             return []
         stored = an.read_payload(searcher.doc(found[0][1]).get_first("payload"))
-        clauses = [(Occur.Should, q) for q in self._related_queries(stored)]
+        clauses = [(Occur.Should, q) for q in self._related_queries(searcher, stored)]
         if not clauses:
             return []
         clauses.append((Occur.MustNot, tantivy.Query.term_query(self._schema, "uri", uri)))
-        result = searcher.search(tantivy.Query.boolean_query(clauses), limit, count=False)
+        # Equal scores are common (the theme tiers): order them by uri, not by
+        # where the documents happen to sit in the index, so every build and
+        # process answers the same. A few spare candidates cover the ties.
+        pool = searcher.search(tantivy.Query.boolean_query(clauses), limit + _RELATED_SPARE, count=False).hits
+        candidates = [(float(score), searcher.doc(address)) for score, address in pool]
+        candidates.sort(key=lambda c: (-c[0], c[1].get_first("uri")))
         hits = []
-        for score, address in result.hits:
-            doc = searcher.doc(address)
+        for score, doc in candidates[:limit]:
             other = an.read_payload(doc.get_first("payload"))
-            hits.append(an.stored_hit(doc.get_first("uri"), float(score), other, lang, an.snippet(other["text"], lang, None)))
+            hits.append(an.stored_hit(doc.get_first("uri"), score, other, lang, an.snippet(other["text"], lang, None)))
         return hits
 
-    def _related_queries(self, stored: dict) -> list[tantivy.Query]:
+    def _related_queries(self, searcher: tantivy.Searcher, stored: dict) -> list[tantivy.Query]:
         """Shared themes and types as constant tiers, plus text similarity."""
         queries = []
         for facet, weight in an.RELATED_WEIGHTS.items():
             for value in stored["facets"].get(facet, []):
                 term = tantivy.Query.term_query(self._schema, facet, value)
                 queries.append(tantivy.Query.const_score_query(term, weight))
-        fields: dict[str, list[str]] = {}
+        fields: dict[tuple[str, str], list[str]] = {}
         for lang, value in stored["title"].items():
             if value:
-                fields.setdefault(an.title_field(an.field_key(lang)), []).append(value)
+                fields.setdefault((an.title_field(an.field_key(lang)), an.field_key(lang)), []).append(value)
         for lang, value in stored["text"].items():
             if value:
-                fields.setdefault(an.text_field(an.field_key(lang)), []).append(value)
-        if fields:
-            queries.append(
-                tantivy.Query.more_like_this_document_fields_query(
-                    self._schema,
-                    fields,
-                    min_doc_frequency=1,
-                    min_term_frequency=1,
-                    max_query_terms=an.RELATED_TERMS,
-                    min_word_length=3,
-                )
-            )
+                fields.setdefault((an.text_field(an.field_key(lang)), an.field_key(lang)), []).append(value)
+        similar = self._similar_text_query(searcher, fields)
+        if similar is not None:
+            queries.append(similar)
         return queries
+
+    def _similar_text_query(
+        self, searcher: tantivy.Searcher, fields: Mapping[tuple[str, str], list[str]]
+    ) -> tantivy.Query | None:
+        """The document's most distinctive words, weighed tf × idf as tantivy's
+        more-like-this does, but chosen in a fixed order: tantivy's own query
+        breaks ties between equally weighted words by hash order, which
+        changes from one process to the next."""
+        docs = max(searcher.num_docs, 1)
+        scored: list[tuple[float, str, str]] = []
+        for (field, key), values in fields.items():
+            analyzer = self._analyzers[_tokenizer_name(key)]
+            freqs = Counter(t for value in values for t in analyzer.analyze(value) if len(t.encode("utf-8")) >= 3)
+            for term, freq in freqs.items():
+                found = searcher.doc_freq(field, term)
+                if found > 0:
+                    idf = math.log(1 + (docs - found + 0.5) / (found + 0.5))
+                    scored.append((freq * idf, field, term))
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        chosen = scored[: an.RELATED_TERMS]
+        if not chosen or chosen[0][0] <= 0:
+            return None
+        best = chosen[0][0]
+        return tantivy.Query.boolean_query(
+            [
+                (Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, field, term), score / best))
+                for score, field, term in chosen
+            ]
+        )
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
