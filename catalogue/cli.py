@@ -183,8 +183,11 @@ def demo(as_json: JsonOption = False) -> None:
 @app.command()
 def reindex() -> None:
     """Rebuild the search index from the store, aside, then swap it in (readers are never stopped)."""
-    with Catalogue(_settings()) as cat:
-        count, errors = cat.reindex()
+    try:
+        with Catalogue(_settings()) as cat:
+            count, errors = cat.reindex()
+    except StoreError as exc:
+        _fail(str(exc))
     typer.echo(f"indexed {count} practices with {cat.settings.search_engine}")
     for err in errors:
         typer.echo(f"  - skipped: {err}", err=True)
@@ -193,8 +196,11 @@ def reindex() -> None:
 @app.command()
 def check(as_json: JsonOption = False) -> None:
     """Check that the search index holds exactly what the store holds. Exit code 1 if not."""
-    with Catalogue(_settings()) as cat:
-        report = cat.check()
+    try:
+        with Catalogue(_settings()) as cat:
+            report = cat.check()
+    except StoreError as exc:
+        _fail(str(exc))
     if as_json:
         typer.echo(json.dumps({"ok": report.ok, **report.__dict__}, indent=2))
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +105,30 @@ def test_every_command_is_documented() -> None:
     for command in app.registered_commands:
         name = command.name or command.callback.__name__.replace("_", "-")
         assert f"catalogue {name}" in docs, name
+
+
+@pytest.mark.parametrize("command", ["reindex", "check"])
+def test_a_store_held_by_another_writer_is_a_clear_error(workdir: Path, command: str) -> None:
+    # Another process, as a running harvest: file locks do not stop the process that holds them.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(workdir / "data" / "store")], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"open\n"
+        result = runner.invoke(app, [command])
+    finally:
+        holder.communicate(b"", timeout=30)
+    assert result.exit_code == 2
+    assert "another process holds it for writing" in result.output
+    assert "Traceback" not in result.output
+
+
+HOLD_STORE = """
+import sys
+from pathlib import Path
+from catalogue.store.oxigraph import OxigraphStore
+store = OxigraphStore(Path(sys.argv[1]))
+print("open", flush=True)
+sys.stdin.read()
+store.close()
+"""

@@ -37,7 +37,10 @@ class OxigraphStore(Store):
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
         except OSError as exc:
-            raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}") from exc
+            hint = ""
+            if "LOCK" in str(exc):
+                hint = " (another process holds it for writing: a harvest, `catalogue reindex` or `catalogue demo`; wait for it, or stop it)"
+            raise StoreError(f"cannot open the Oxigraph store at {path}: {exc}{hint}") from exc
         self.path = path
         self.read_only = read_only
 
