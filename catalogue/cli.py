@@ -127,7 +127,8 @@ def list_sources(
     try:
         source_list = load_sources(sources or settings.sources)
         if settings.store_dir.exists():
-            with Catalogue(settings) as cat:
+            # Read-only: the listing shows runs in progress, whose harvest holds the store.
+            with Catalogue(settings, read_only=True) as cat:
                 rows = source_overview(cat.store, cat.uris, settings, source_list, runs)
         else:
             rows = source_overview(None, Catalogue(settings).uris, settings, source_list, runs)

@@ -123,6 +123,21 @@ def test_a_store_held_by_another_writer_is_a_clear_error(workdir: Path, command:
     assert "Traceback" not in result.output
 
 
+def test_sources_are_listed_while_a_harvest_holds_the_store(workdir: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_STORE, str(workdir / "data" / "store")], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"open\n"
+        result = runner.invoke(app, ["sources", "--sources", str(demo_sources_path()), "--json"])
+    finally:
+        holder.communicate(b"", timeout=30)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["sources"]
+    assert any(row["runs"] for row in rows)
+
+
 HOLD_STORE = """
 import sys
 from pathlib import Path
