@@ -1,14 +1,28 @@
-"""Evaluating one screened SPARQL query on an Oxigraph store and writing its
+"""Evaluating one screened SPARQL query on an Oxigraph store, or on a remote
+SPARQL 1.1 server (the store of a multi-node deployment), and writing its
 answer in the negotiated format, never more than a byte budget.
 
 Runs inside the query worker processes (sparql_pool.py) and, for
 `catalogue query`, in the command's own process. Jobs and answers are plain
 picklable values so they cross the pipe to a worker unchanged.
+
+A remote server is asked for SPARQL JSON results or Turtle only (what every
+server speaks); the answer is parsed, its terms put in the forms Oxigraph
+gives (Virtuoso writes true as "1", names blank nodes "nodeID://b12"), and
+written here in the format asked for: the same serialisers, byte budget and
+errors as with the embedded store.
 """
 
 from __future__ import annotations
 
+import json
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
+from http.client import HTTPException
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -93,11 +107,11 @@ def evaluate(store: ox.Store, job: Job) -> Answer:
     return _serialise(result, job)
 
 
-def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, job: Job) -> Answer:
+def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple], job: Job) -> Answer:
     sink = _CappedBuffer(job.max_bytes)
     fmt: Format | None
     try:
-        if isinstance(result, ox.QueryTriples):
+        if isinstance(result, ox.QueryTriples | list):
             kind = "graph"
             fmt = by_name(job.graph_format, RDF_FORMATS) if job.graph_format else None
             if fmt is None:
@@ -121,3 +135,102 @@ def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, jo
     except RuntimeError as exc:
         return error(500, f"The query failed while it was evaluated: {exc}")
     return Answer(200, sink.getvalue(), fmt.content_type, kind)
+
+
+# --- on a remote SPARQL 1.1 server -------------------------------------------------
+
+_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+_UPSTREAM_FACTOR = 4  # JSON results are wordier than most formats: read this much more
+_MESSAGE_CHARS = 300
+
+
+class RemoteTimeout(Exception):
+    """The remote server did not answer within the time limit."""
+
+
+def evaluate_remote(endpoint: str, job: Job, timeout: float) -> Answer:
+    """Send the query to a SPARQL 1.1 query endpoint (POST, form-encoded) and
+    serialise its answer as `evaluate` would. Raises RemoteTimeout."""
+    pairs = [("query", job.query)]
+    pairs += [("default-graph-uri", g) for g in job.default_graphs]
+    pairs += [("named-graph-uri", g) for g in job.named_graphs]
+    request = urllib.request.Request(
+        endpoint,
+        data=urllib.parse.urlencode(pairs).encode("ascii"),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT},
+    )
+    cap = job.max_bytes * _UPSTREAM_FACTOR + 2**20
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the configured store
+            headers = response.headers
+            body = response.read(cap + 1)
+    except urllib.error.HTTPError as exc:
+        detail = _first_line(exc.read(4096))
+        exc.close()
+        if exc.code in (400, 404, 406, 415):  # the query (or its dataset) was refused
+            return error(400, f"The query is not acceptable: {detail}")
+        return error(502, f"The store answered HTTP {exc.code}: {detail}")
+    except (TimeoutError, socket.timeout):
+        raise RemoteTimeout from None
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError | socket.timeout):
+            raise RemoteTimeout from None
+        return error(503, "The store cannot be reached; try again shortly.")
+    except (HTTPException, OSError):
+        return error(503, "The store cannot be reached; try again shortly.")
+    if headers.get("X-SQL-State"):  # Virtuoso's partial "anytime" answer: never a short list
+        raise RemoteTimeout
+    if headers.get("X-SPARQL-MaxRows"):
+        return error(422, f"The answer is larger than the store returns at once ({headers['X-SPARQL-MaxRows']} rows). Add a LIMIT.")
+    if len(body) > cap:
+        return error(422, f"The answer is larger than this endpoint's limit of {job.max_bytes:,} bytes. Add a LIMIT.")
+    media = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    try:
+        if media in ("application/sparql-results+json", "application/json"):
+            return _serialise(_solutions(body), job)
+        if media in ("text/turtle", "application/x-turtle", "text/plain", "application/n-triples"):
+            return _serialise([_canonical_triple(t) for t in ox.parse(body, format=ox.RdfFormat.TURTLE)], job)
+    except (SyntaxError, ValueError) as exc:
+        return error(502, f"The store's answer could not be read: {exc}")
+    return error(502, f"The store answered in an unexpected format ({media or 'none'}).")
+
+
+def _first_line(data: bytes) -> str:
+    text = data.decode("utf-8", "replace").strip()
+    return (text.splitlines()[0] if text else "no detail")[:_MESSAGE_CHARS]
+
+
+def _solutions(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL JSON results with Oxigraph's term forms."""
+    from .store.sparql import _bnode_id, _canonical
+
+    data = json.loads(body)
+    for binding in data.get("results", {}).get("bindings", []):
+        for term in binding.values():
+            _canonical_json_term(term, _bnode_id, _canonical)
+    return ox.parse_query_results(json.dumps(data).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
+
+
+def _canonical_json_term(term: dict[str, Any], bnode_id: Any, canonical: Any) -> None:
+    kind = term.get("type")
+    if kind == "bnode":
+        term["value"] = bnode_id(term.get("value", ""))
+    elif kind in ("literal", "typed-literal"):
+        term["type"] = "literal"
+        datatype = term.get("datatype")
+        if datatype:
+            term["value"] = canonical(term.get("value", ""), datatype)
+
+
+def _canonical_term(term: Any) -> Any:
+    from .store.sparql import _canonical
+
+    if isinstance(term, ox.Literal) and not term.language:
+        value = _canonical(term.value, term.datatype.value)
+        return term if value == term.value else ox.Literal(value, datatype=term.datatype)
+    return term
+
+
+def _canonical_triple(triple: ox.Triple) -> ox.Triple:
+    return ox.Triple(triple.subject, triple.predicate, _canonical_term(triple.object))

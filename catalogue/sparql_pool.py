@@ -24,7 +24,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .sparql_eval import Answer, Job, error, evaluate
+from .sparql_eval import Answer, Job, RemoteTimeout, error, evaluate, evaluate_remote
 
 _BOOT_SECONDS = 60.0  # a worker's start (imports, store open) is not the query's fault
 
@@ -204,3 +204,22 @@ class QueryPool:
             workers, self._all = self._all, []
         for worker in workers:
             worker.stop()
+
+
+class RemoteQueries:
+    """The same `run(job)` over a remote SPARQL 1.1 query endpoint (the store of
+    a multi-node deployment): no worker processes, as the server evaluates the
+    query and bounds it itself; this side stops waiting at the time limit."""
+
+    def __init__(self, endpoint: str, timeout: float = 10.0) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    def run(self, job: Job, timeout: float | None = None) -> Answer:
+        try:
+            return evaluate_remote(self.endpoint, job, self.timeout if timeout is None else timeout)
+        except RemoteTimeout:
+            raise QueryTimeout from None
+
+    def close(self) -> None:
+        """Nothing to stop."""

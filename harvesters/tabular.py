@@ -1,4 +1,4 @@
-"""Lists kept by administrations as CSV or JSON, with a column mapping.
+"""Lists kept by administrations as CSV, JSON or XLSX, with a column mapping.
 
 In sources.toml, `entity` says what each row is (`practice` or `project`) and
 `[source.columns]` maps the fields below to the file's own column names.
@@ -22,6 +22,7 @@ from catalogue.models import ContactPoint, Organisation, Practice, Project, Reco
 from catalogue.uris import mint_key, organisation_key, project_key_for_grant
 
 from .base import Harvester, Item, Options, SourceError, fetch
+from .xlsx import xlsx_rows
 
 # Fields a column can feed, per entity. Text fields take the row's language.
 PRACTICE_TEXT = ("title", "description", "problem", "solution", "results", "costs", "transfer_conditions", "lessons")
@@ -49,7 +50,8 @@ CORDIS_PROGRAMMES = {"fp7", "cip", "h2020", "horizon-europe", "digital-europe"}
 
 class TabularOptions(Options):
     entity: Literal["practice", "project"]
-    format: Literal["csv", "json"] | None = None
+    format: Literal["csv", "json", "xlsx"] | None = None
+    sheet: str | None = None  # XLSX: the sheet to read (default: the first)
     columns: dict[str, str] = Field(description="field -> column name")
     lang: str = "en"
     separator: str = ";"
@@ -79,18 +81,24 @@ class TabularHarvester(Harvester):
     options: TabularOptions
 
     def records(self) -> Iterator[Item]:
-        fetched = fetch(self.source.url, self.ctx, accept="text/csv, application/json;q=0.9", conditional=True)
-        fmt = self.options.format or ("json" if fetched.location.lower().endswith(".json") else "csv")
+        fetched = fetch(self.source.url, self.ctx, accept=ACCEPT, conditional=True)
+        fmt = self.options.format or _format_of(fetched.location)
         # The whole file is parsed before the first record is taken, so a
         # file broken half-way changes nothing; the body is dropped after.
-        rows = _json_rows(fetched.body) if fmt == "json" else _csv_rows(fetched.body, self.options.delimiter)
+        rows: _CsvRows | list[dict[str, Any]]
+        if fmt == "json":
+            rows = _json_rows(fetched.body)
+        elif fmt == "xlsx":
+            rows = _CsvRows(*xlsx_rows(fetched.body, self.options.sheet, self.ctx.max_bytes))
+        else:
+            rows = _csv_rows(fetched.body, self.options.delimiter)
         del fetched
         self.expected = len(rows)
         mapper = RowMapper(
             self.options.entity, self.options.columns, self.options.lang, self.options.separator,
             self.options.key_prefix or self.source.name,
         )  # fmt: skip
-        yield from mapper.items(rows, first_number=2 if fmt == "csv" else 1)
+        yield from mapper.items(rows, first_number=1 if fmt == "json" else 2)  # spreadsheet row numbers
 
 
 class RowMapper:
@@ -253,8 +261,20 @@ def _reason(exc: Exception) -> str:
     return explain(exc) if isinstance(exc, ValidationError) else str(exc)
 
 
+ACCEPT = "text/csv, application/json;q=0.9, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;q=0.8"
+
+
+def _format_of(location: str) -> str:
+    name = location.lower().split("?", 1)[0]
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(".xlsx"):
+        return "xlsx"
+    return "csv"
+
+
 class _CsvRows:
-    """Parsed CSV rows kept as lists, each seen as a dict (header -> cell)
+    """Parsed CSV (or XLSX) rows kept as lists, each seen as a dict (header -> cell)
     when read: a tenth of the memory of a list of dicts at 100,000 rows."""
 
     def __init__(self, header: list[str], rows: list[list[str]]) -> None:

@@ -21,12 +21,12 @@ exactly the same rules.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from catalogue.index.base import FACETS, Hit, IndexDoc, QuerySyntaxError
 
@@ -90,10 +90,13 @@ MULTI_CHAR_FOLDS: Mapping[str, str] = {
 
 # Query words treated as operators by both parsers; never "corrected".
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
+# html.escape(quote=True) as one table lookup per string instead of five replaces.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 _WORD_RE = re.compile(r"[^\W_]+")
 _AND_NOT_RE = re.compile(r"\bAND\s+NOT\b")
 
 
+@lru_cache(maxsize=1024)
 def field_key(lang: str) -> str:
     """Map a language tag ("en", "EN-gb", "pt_BR", "sw") to its field key."""
     base = re.split(r"[-_]", lang.strip().lower(), maxsplit=1)[0]
@@ -227,6 +230,10 @@ def preferred_text_lang(texts: Mapping[str, str], lang: str) -> tuple[str, str]:
     return (languages[0], texts[languages[0]]) if languages else ("", "")
 
 
+def _escape(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
 def mark_html(text: str, spans: Iterable[tuple[int, int]], *, lead: bool = False, trail: bool = False) -> str:
     """Escape `text` and wrap the (char offset) spans in <mark>.
 
@@ -238,10 +245,10 @@ def mark_html(text: str, spans: Iterable[tuple[int, int]], *, lead: bool = False
     for start, end in sorted(spans):
         if start < pos or end <= start:
             continue  # overlapping or empty spans: keep the first
-        out.append(html.escape(text[pos:start]))
-        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        out.append(_escape(text[pos:start]))
+        out.append(f"<mark>{_escape(text[start:end])}</mark>")
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(_escape(text[pos:]))
     if trail:
         out.append("…")
     return "".join(out)
@@ -284,9 +291,9 @@ def excerpt_html(text: str, max_chars: int = SNIPPET_CHARS) -> str:
     """The start of `text`, escaped, cut at a word boundary: the no-match snippet."""
     text = " ".join(text.split())
     if len(text) <= max_chars:
-        return html.escape(text)
+        return _escape(text)
     cut = text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars]
-    return html.escape(cut) + "…"
+    return _escape(cut) + "…"
 
 
 # --- query text ------------------------------------------------------------
@@ -439,4 +446,6 @@ def facet_groups(facets: Iterable[str], filtered: Collection[str]) -> dict[str |
 
 def sorted_counts(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     """Facet counts by count desc, then value (the order `Result` promises)."""
-    return sorted((p for p in pairs if p[1] > 0), key=lambda p: (-p[1], p[0]))
+    # Sorting (-count, value) tuples natively is several times cheaper than a key function.
+    ordered = sorted((-count, value) for value, count in pairs if count > 0)
+    return [(value, -negated) for negated, value in ordered]

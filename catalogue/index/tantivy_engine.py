@@ -384,7 +384,7 @@ class TantivyEngine(SearchEngine):
                 facet: [
                     name
                     for name in (_slot_field(facet, slot) for slot in range(_SLOTS))
-                    if any(key != _NO_VALUE for key, _ in found[name])
+                    if any(bucket["key"] != _NO_VALUE for bucket in found[name])
                 ]
                 for facet in FACETS
             }
@@ -398,11 +398,12 @@ class TantivyEngine(SearchEngine):
         found = _terms_buckets(searcher, query, [column for name in names for column in slots[name]])
         out = {}
         for name in names:
-            tally: Counter[str] = Counter()
+            tally: dict[str, int] = {}
             for column in slots[name]:
-                for key, count in found[column]:
-                    for value in _slot_decode(key):
-                        tally[value] += count
+                for bucket in found[column]:
+                    count = bucket["doc_count"]
+                    for value in _slot_decode(bucket["key"]):
+                        tally[value] = tally.get(value, 0) + count
             out[name] = an.sorted_counts(tally.items())
         return out
 
@@ -547,16 +548,13 @@ def _pool() -> ThreadPoolExecutor:
     return _POOLS[pid]
 
 
-def _terms_buckets(searcher: tantivy.Searcher, query: tantivy.Query, columns: list[str]) -> dict[str, list[tuple[str, int]]]:
-    """(key, doc count) of every value of each column over the query's documents."""
+def _terms_buckets(searcher: tantivy.Searcher, query: tantivy.Query, columns: list[str]) -> dict[str, list[dict]]:
+    """The buckets ({"key", "doc_count"}) of every value of each column over the query's documents."""
     if not columns:
         return {}
     aggs = {column: {"terms": {"field": column, "size": _FACET_BUCKETS}} for column in columns}
     result = searcher.aggregate(query, aggs)
-    return {
-        column: [(str(b["key"]), int(b["doc_count"])) for b in result.get(column, {}).get("buckets", [])]
-        for column in columns
-    }
+    return {column: result.get(column, {}).get("buckets", []) for column in columns}
 
 
 class _Filter(NamedTuple):

@@ -7,9 +7,11 @@ by POST `application/sparql-query`; `default-graph-uri` and
 `format` parameter (also `output`, as SPARQLWrapper sends it), else the
 Accept header. Screening (size, updates, SERVICE) happens here, in the
 event loop, in well under a millisecond; evaluation happens in the worker
-processes of `sparql_pool`, through at most `sparql_workers` threads, so
-a heavy query never holds the threads /healthz and the pages use. Without a
-query: the service description, or an HTML query editor for browsers.
+processes of `sparql_pool` (or, with a remote store, on the store's own query
+endpoint, to which the screened query is forwarded), through at most
+`sparql_workers` threads, so a heavy query never holds the threads /healthz
+and the pages use. Without a query: the service description, or an HTML
+query editor for browsers.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..self_description import service_description
 from ..settings import Settings
 from ..sparql_eval import Answer, Job
 from ..sparql_guard import QueryRejected, screen
-from ..sparql_pool import PoolBusy, QueryPool, QueryTimeout
+from ..sparql_pool import PoolBusy, QueryPool, QueryTimeout, RemoteQueries
 from .errors import error_response
 from .i18n import negotiate as negotiate_language
 from .links import Links
@@ -50,17 +52,13 @@ _pool_lock = threading.Lock()
 
 
 class _Executor:
-    """The pool and the admission control in front of it: at most `workers`
-    queries are handed to threads; the others wait here, without a thread."""
+    """The pool (worker processes over the embedded store, or the remote
+    store's query endpoint) and the admission control in front of it: at most
+    `workers` queries are handed to threads; the others wait here, without a thread."""
 
-    def __init__(self, settings: Settings, store_path: Any) -> None:
+    def __init__(self, settings: Settings, pool: QueryPool | RemoteQueries) -> None:
         self.settings = settings
-        self.pool = QueryPool(
-            store_path,
-            workers=settings.sparql_workers,
-            timeout=settings.sparql_timeout,
-            memory_mb=settings.sparql_worker_memory_mb,
-        )
+        self.pool = pool
         self.admission = anyio.CapacityLimiter(settings.sparql_workers)
         self.threads = anyio.CapacityLimiter(settings.sparql_workers)
 
@@ -87,14 +85,31 @@ def _executor(request: Request) -> _Executor | None:
     existing = getattr(app.state, "sparql_executor", None)
     if existing is not None:
         return existing  # type: ignore[no-any-return]
-    store = app.state.catalogue.store
-    path = getattr(store, "path", None)
-    if path is None:  # an in-memory or remote store: no files for read-only workers
-        return None
     with _pool_lock:
         if getattr(app.state, "sparql_executor", None) is None:
-            app.state.sparql_executor = _Executor(app_settings(request), path)
+            settings = app_settings(request)
+            pool = _pool(settings, app.state.catalogue.store)
+            if pool is None:
+                return None
+            app.state.sparql_executor = _Executor(settings, pool)
     return app.state.sparql_executor  # type: ignore[no-any-return]
+
+
+def _pool(settings: Settings, store: Any) -> QueryPool | RemoteQueries | None:
+    """Worker processes over the embedded store's files, or the remote store's
+    query endpoint; None for an in-memory store (nothing a worker can open)."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return QueryPool(
+            path,
+            workers=settings.sparql_workers,
+            timeout=settings.sparql_timeout,
+            memory_mb=settings.sparql_worker_memory_mb,
+        )
+    query_url = getattr(store, "query_url", None)
+    if query_url:
+        return RemoteQueries(query_url, timeout=settings.sparql_timeout)
+    return None
 
 
 def close_executor(app: Any) -> None:
@@ -349,7 +364,7 @@ async def sparql_endpoint(request: Request) -> Response:
     )
     executor = _executor(request)
     if executor is None:
-        return _error(request, 503, "The SPARQL endpoint needs the embedded store (the store of this deployment has no local files).")
+        return _error(request, 503, "The SPARQL endpoint needs a store it can query (this one is in memory only).")
     try:
         answer = await executor.run(job)
     except QueryTimeout:

@@ -1,4 +1,4 @@
-"""The tabular harvester: CSV and JSON lists with a column mapping."""
+"""The tabular harvester: CSV, JSON and XLSX lists with a column mapping."""
 
 from __future__ import annotations
 
@@ -105,3 +105,72 @@ def test_unknown_mapped_field_is_refused() -> None:
             SourceConfig(name="s", kind="tabular", url="x", entity="practice", columns={"id": "id", "colour": "c"}),
             HarvestContext(base_dir=Path(".")),
         )
+
+
+# --- XLSX --------------------------------------------------------------------
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+XLSX_COLUMNS = {"id": "ID", "title": "Title", "maturity": "Maturity", "themes": "Themes", "issued": "Started"}
+
+
+def test_xlsx_rows_map_like_csv_rows(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    _workbook(
+        tmp_path / "list.xlsx",
+        {
+            "Practices": [
+                ["ID", "Title", "Maturity", "Themes", "Started", None],
+                [101, "Participatory budgeting", "pilot", "participation ; open-data", datetime(2021, 3, 1), None],
+                [None, None, None, None, None, None],  # a blank row is no row
+                ["odd", "Something", "very-mature", "participation", None, None],
+            ]
+        },
+    )
+    items = harvest("list.xlsx", tmp_path, entity="practice", columns=XLSX_COLUMNS)
+    ok = [i for i in items if isinstance(i, SourceRecord)]
+    failed = {i.original_id: i.reason for i in items if isinstance(i, RecordFailure)}
+    assert [r.original_id for r in ok] == ["101"]  # a whole number, not "101.0"
+    practice = ok[0].entities[0]
+    assert isinstance(practice, Practice)
+    assert practice.themes == ["open-data", "participation"]
+    assert practice.issued is not None and practice.issued.isoformat() == "2021-03-01"
+    assert "very-mature" in failed["odd"]
+
+
+def test_xlsx_sheet_is_chosen_by_name(tmp_path: Path) -> None:
+    _workbook(
+        tmp_path / "book.xlsx",
+        {"Notes": [["nothing here"]], "List": [["ID", "Title"], ["a", "First"], ["b", "Second"]]},
+    )
+    items = harvest("book.xlsx", tmp_path, entity="practice", columns={"id": "ID", "title": "Title"}, sheet="List")
+    assert [i.original_id for i in items] == ["a", "b"]
+    with pytest.raises(SourceError, match="no sheet 'Missing'.*List"):
+        harvest("book.xlsx", tmp_path, entity="practice", columns={"id": "ID", "title": "Title"}, sheet="Missing")
+
+
+def test_broken_and_oversized_workbooks_are_source_errors(tmp_path: Path) -> None:
+    import zipfile
+
+    (tmp_path / "fake.xlsx").write_text("id,title\n1,CSV in disguise\n")
+    with pytest.raises(SourceError, match="not an XLSX workbook"):
+        harvest("fake.xlsx", tmp_path, entity="practice", columns={"id": "id", "title": "title"})
+    # A zip whose parts unpack far beyond the cap (a "zip bomb") is refused unread.
+    with zipfile.ZipFile(tmp_path / "bomb.xlsx", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * 30_000_000)
+    source = SourceConfig(name="src", kind="tabular", url="bomb.xlsx", entity="practice", columns={"id": "id"})
+    ctx = HarvestContext(base_dir=tmp_path, max_bytes=1_000_000)
+    with pytest.raises(SourceError, match="unpacks to 30000000 bytes"):
+        list(TabularHarvester(source, ctx).records())
