@@ -19,23 +19,18 @@ server's throughput for a practice page and a faceted search.
 
 from __future__ import annotations
 
-import http.client
 import logging
-import multiprocessing
 import os
 import random
 import re
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from .common import Latency, Row, rate_text
 from .context import Bench
+from .http_load import app_server, load
 
 SECTION = "s. site"
 SITE_LANGUAGES = ("en",)
@@ -128,27 +123,6 @@ def _build(bench: Bench, out: Path) -> None:
 # --- the server under load -----------------------------------------------------------------
 
 
-def _serve(settings: dict[str, Any], conn: Connection) -> None:  # pragma: no cover - runs in a child process
-    import uvicorn
-
-    from catalogue.core import Catalogue
-    from catalogue.settings import load_settings
-    from catalogue.web import create_app
-
-    config = load_settings(**settings)
-    app = create_app(config, Catalogue(config, read_only=True))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none",
-                                           http="h11", timeout_keep_alive=120, access_log=False))  # fmt: skip
-
-    def report() -> None:
-        while not server.started:
-            time.sleep(0.01)
-        conn.send(server.servers[0].sockets[0].getsockname()[1])
-
-    threading.Thread(target=report, daemon=True).start()
-    server.run()
-
-
 _LUA = """paths = {%s}
 i = 0
 request = function()
@@ -184,32 +158,8 @@ def _wrk(port: int, paths: list[str], seconds: float) -> tuple[float, Latency, s
 
 
 def _python_load(port: int, paths: list[str], seconds: float) -> tuple[float, Latency, str]:
-    counts = [0] * CONNECTIONS
-    samples: list[list[float]] = [[] for _ in range(CONNECTIONS)]
-    stop = time.monotonic() + seconds
-
-    def work(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        i = n
-        while time.monotonic() < stop:
-            start = time.perf_counter()
-            conn.request("GET", paths[i % len(paths)])
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{paths[i % len(paths)]} answered {response.status}")
-            samples[n].append((time.perf_counter() - start) * 1000)
-            counts[n] += 1
-            i += CONNECTIONS
-        conn.close()
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(CONNECTIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(counts) / (time.monotonic() - started), Latency([s for per in samples for s in per]), "Python client"
+    rate, latency = load(port, lambda i: paths[i % len(paths)], CONNECTIONS, seconds)
+    return rate, latency, "Python client"
 
 
 def _load(port: int, paths: list[str], seconds: float) -> tuple[float, Latency, str]:
@@ -226,14 +176,7 @@ def _server(bench: Bench) -> None:
     countries = [c for c, _w in dataset.country_weights[:5]]
     search_paths = [f"/search?q={rng.choice(words)}&theme={rng.choice(themes)}&country={rng.choice(countries)}" for _ in range(200)]
     settings = {"data_dir": str(bench.settings.data_dir), "base_uri": bench.settings.base_uri}
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    server = ctx.Process(target=_serve, args=(settings, child), name="bench-site-server")
-    server.start()
-    try:
-        if not parent.poll(120):
-            raise RuntimeError("the benchmark server did not start")
-        port = parent.recv()
+    with app_server(settings, "bench-site-server") as port:
         _python_load(port, practice_paths[:20] + search_paths[:20], 2.0)  # warm up
         for label, paths in (("practice page", practice_paths), ("faceted search page", search_paths)):
             rate, latency, tool = _load(port, paths, SECONDS)
@@ -244,11 +187,6 @@ def _server(bench: Bench) -> None:
                     data={"requests_per_s": rate, "tool": tool, **latency.summary()})
             )  # fmt: skip
             bench.info.setdefault("site_server", {})[label] = rate
-    finally:
-        server.terminate()
-        server.join(timeout=30)
-        if server.is_alive():
-            server.kill()
 
 
 def run(bench: Bench) -> None:

@@ -4,7 +4,7 @@ The server is the real app (`catalogue.web.create_app`) under uvicorn, in
 its own process (so the client's threads do not share its GIL), over the
 harvested catalogue opened read-only (the benchmark process holds the store
 read-write), with the default settings: `sparql_workers` worker processes,
-the 10 s limit. Clients use keep-alive connections (http.client).
+the 10 s limit. Clients use keep-alive connections (`http_load`).
 
 - **throughput**: the typical SELECT (Q2 of section b: practices of one theme
   in one country, by title, first 20, as SPARQL JSON), and a lookup SELECT
@@ -20,63 +20,25 @@ the 10 s limit. Clients use keep-alive connections (http.client).
 
 from __future__ import annotations
 
-import http.client
 import logging
-import multiprocessing
 import random
-import threading
-import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from typing import Any
 from urllib.parse import urlencode
 
 from .common import Latency, Row, latency_row, rate_text, time_runs
 from .context import Bench
+from .http_load import Client, app_server, load
 from .sparql import queries
 
 SECTION = "e. SPARQL endpoint"
 log = logging.getLogger("benchmarks")
 CLIENTS = (1, 2, 4)
 SECONDS_PER_LEVEL = 5.0
+JSON = "application/sparql-results+json"
 
 
-def _serve(settings: dict[str, Any], conn: Connection) -> None:  # pragma: no cover - runs in a child process
-    import uvicorn
-
-    from catalogue.core import Catalogue
-    from catalogue.settings import load_settings
-    from catalogue.web import create_app
-
-    config = load_settings(**settings)
-    app = create_app(config, Catalogue(config, read_only=True))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none", http="h11", timeout_keep_alive=120))
-
-    def report() -> None:
-        while not server.started:
-            time.sleep(0.01)
-        conn.send(server.servers[0].sockets[0].getsockname()[1])
-
-    threading.Thread(target=report, daemon=True).start()
-    server.run()
-
-
-class _Client:
-    """One keep-alive connection to the endpoint."""
-
-    def __init__(self, port: int) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def get(self, query: str, accept: str) -> bytes:
-        self.connection.request("GET", "/sparql?" + urlencode({"query": query}), headers={"Accept": accept})
-        response = self.connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"/sparql answered {response.status}: {body[:200]!r}")
-        return body
-
-    def close(self) -> None:
-        self.connection.close()
+def _path(query: str) -> str:
+    return "/sparql?" + urlencode({"query": query})
 
 
 def _light(uri: str) -> str:
@@ -88,30 +50,10 @@ def _light(uri: str) -> str:
 
 
 def _throughput(port: int, query: str | Callable[[int], str], clients: int, seconds: float) -> tuple[float, Latency]:
-    done = [0] * clients
-    samples: list[list[float]] = [[] for _ in range(clients)]
-    stop = time.monotonic() + seconds
+    def path_for(i: int) -> str:
+        return _path(query(i) if callable(query) else query)
 
-    def work(i: int) -> None:
-        client = _Client(port)
-        try:
-            while time.monotonic() < stop:
-                text = query(done[i] * clients + i) if callable(query) else query
-                start = time.perf_counter()
-                client.get(text, "application/sparql-results+json")
-                samples[i].append((time.perf_counter() - start) * 1000)
-                done[i] += 1
-        finally:
-            client.close()
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    return sum(done) / elapsed, Latency([s for per in samples for s in per])
+    return load(port, path_for, clients, seconds, headers={"Accept": JSON})
 
 
 def run(bench: Bench) -> None:
@@ -126,18 +68,10 @@ def run(bench: Bench) -> None:
     uris = [bench.practice_uri(i) for i in sample]
     settings = {"data_dir": str(bench.settings.data_dir), "base_uri": bench.settings.base_uri}
 
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe()
-    # Not a daemon: the server starts its own SPARQL worker processes.
-    server = ctx.Process(target=_serve, args=(settings, child), name="bench-server")
-    server.start()
-    try:
-        if not parent.poll(120):
-            raise RuntimeError("the benchmark server did not start")
-        port = parent.recv()
-        warmup = _Client(port)
+    with app_server(settings) as port:
+        warmup = Client(port, {"Accept": JSON})
         for _ in range(20):  # the workers are up and have the store open
-            warmup.get("ASK {}", "application/sparql-results+json")
+            warmup.get(_path("ASK {}"))
         warmup.close()
         typical = next(q for name, q in texts.items() if name.startswith("Q2"))
         assert isinstance(typical, str)
@@ -155,15 +89,16 @@ def run(bench: Bench) -> None:
                         data={"queries_per_s": rate, "clients": clients, **latency.summary()})
                 )  # fmt: skip
         bench.info["sparql_endpoint"] = {"queries_per_s": rates}
-        client = _Client(port)
+        json_client = Client(port, {"Accept": JSON})
+        triples_client = Client(port, {"Accept": "application/n-triples"})
         for name, query in texts.items():
             endpoint: Callable[[int], object]
             direct: Callable[[int], object]
             if callable(query):
-                endpoint = lambda i, q=query: client.get(q(uris[i % len(uris)]), "application/n-triples")  # noqa: E731
+                endpoint = lambda i, q=query: triples_client.get(_path(q(uris[i % len(uris)])))  # noqa: E731
                 direct = lambda i, q=query: len(catalogue.store.construct(q(uris[i % len(uris)])))  # noqa: E731
             else:
-                endpoint = lambda i, q=query: client.get(q, "application/sparql-results+json")  # noqa: E731
+                endpoint = lambda i, q=query: json_client.get(_path(q))  # noqa: E731
                 direct = lambda i, q=query: len(catalogue.store.select(q))  # noqa: E731
             ours = time_runs(endpoint, options.runs, budget=options.budget)
             base = time_runs(direct, options.runs, budget=options.budget)
@@ -171,9 +106,5 @@ def run(bench: Bench) -> None:
                 latency_row(SECTION, f"{name} via /sparql", ours, f"/sparql@{dataset.size:,}", base,
                             "store in process", f"ratio below 1 = the endpoint's overhead; n={ours.n}/{base.n}")
             )  # fmt: skip
-        client.close()
-    finally:
-        server.terminate()
-        server.join(timeout=30)
-        if server.is_alive():
-            server.kill()
+        json_client.close()
+        triples_client.close()

@@ -1,9 +1,14 @@
 """The static site's robots.txt and sitemaps (sitemaps.org protocol: at
-most 50,000 URLs a file, listed by a sitemap index when there are more)."""
+most 50,000 URLs a file, listed by a sitemap index when there are more),
+and the writer of its files."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 PER_FILE = 50_000
@@ -35,3 +40,67 @@ def sitemaps(site_url: str, html_paths: Sequence[str]) -> list[tuple[str, bytes]
     body = "".join(f"<sitemap><loc>{escape(site_url)}/{name}</loc></sitemap>\n" for name, _ in parts)
     index = f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{_NS}">\n{body}</sitemapindex>\n'
     return [("sitemap.xml", index.encode()), *parts]
+
+
+class FileWriter:
+    """Writes the build's files on a few threads, so that the file system's
+    latency (creating a file took 0.1-0.5 ms here) overlaps the rendering
+    instead of adding to it. `wait()` re-raises the first failure."""
+
+    THREADS = 4
+    BACKLOG = 512  # files in flight at most (their bytes are held until written)
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[Future[None]] = deque()
+        self._dirs: set[Path] = set()  # folders known to exist
+
+    def create(self, target: Path, data: bytes) -> None:
+        """A file the last build did not write (replaced if it is there after all)."""
+        self._submit(self._create, target, data)
+
+    def replace(self, target: Path, data: bytes) -> None:
+        self._submit(self._replace, target, data)
+
+    def wait(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
+
+    def _submit(self, job: Callable[[Path, bytes], None], target: Path, data: bytes) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
+        while len(self._pending) >= self.BACKLOG:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(job, target, data))
+
+    def _create(self, target: Path, data: bytes) -> None:
+        # One open and no stat in the usual case: the file is new.
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        try:
+            handle = open(target, "xb")  # noqa: SIM115 - closed below
+        except FileExistsError:
+            self._replace(target, data)
+            return
+        with handle:
+            handle.write(data)
+
+    @staticmethod
+    def _replace(target: Path, data: bytes) -> None:
+        # Atomically: a live site never serves half a file.
+        tmp = target.with_name(f"{target.name}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_bytes(data)
+        except FileNotFoundError:  # its folder went since the last build
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+        tmp.replace(target)

@@ -38,7 +38,7 @@ from .index import Result
 from .openapi import openapi
 from .runs import last_harvest
 from .settings import Settings
-from .site_files import robots_txt, sitemaps
+from .site_files import FileWriter, robots_txt, sitemaps
 from .site_manifest import NAME as MANIFEST  # noqa: F401 - the manifest file's name, for callers
 from .site_manifest import Manifest, PageRecord
 from .twins import json_twin, rdf_twins
@@ -143,7 +143,7 @@ class SiteBuilder:
         self._results: list[tuple[str, PageRecord | None]] = []  # worker side: what to record
         self.linked = Linked(cat.store, cat.uris)  # organisations and projects, read once per build (or worker)
         self._views: dict[tuple[str, str], EntityView | None] = {}  # loaded ahead by `prefetch`
-        self._dirs: set[Path] = set()  # folders known to exist
+        self.writer = FileWriter()
 
     # --- files -------------------------------------------------------------------
 
@@ -159,35 +159,10 @@ class SiteBuilder:
             if old[path] == digest and target.is_file():
                 self.report.files_unchanged += 1
                 return
-            self._replace(target, data)
+            self.writer.replace(target, data)
         else:
-            self._create(target, data)
+            self.writer.create(target, data)
         self.report.files_written += 1
-
-    def _create(self, target: Path, data: bytes) -> None:
-        """A file the last build did not write: usually new, so create it
-        (one open, no stat); if it is there after all, replace it."""
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        try:
-            handle = open(target, "xb")  # noqa: SIM115 - closed below
-        except FileExistsError:
-            self._replace(target, data)
-            return
-        with handle:
-            handle.write(data)
-
-    @staticmethod
-    def _replace(target: Path, data: bytes) -> None:
-        # Atomically: a live site never serves half a file.
-        tmp = target.with_name(target.name + ".tmp")
-        try:
-            tmp.write_bytes(data)
-        except FileNotFoundError:  # its folder went since the last build
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-        tmp.replace(target)
 
     def _finish_page(self, page_id: str, record: PageRecord, previous: PageRecord) -> None:
         """Remove what the page wrote last time and not now; remember the page."""

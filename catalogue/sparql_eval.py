@@ -39,6 +39,7 @@ class Job:
     base_iri: str | None = None
     max_bytes: int = 10 * 2**20
     prefixes: tuple[tuple[str, str], ...] = ()  # for Turtle and RDF/XML answers
+    form: str | None = None  # SELECT, ASK, CONSTRUCT or DESCRIBE, when screening recognised it
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,9 @@ def _serialise(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | l
 
 # --- on a remote SPARQL 1.1 server -------------------------------------------------
 
-_ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+_ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
+           "CONSTRUCT": "text/turtle", "DESCRIBE": "text/turtle"}  # fmt: skip
+_ACCEPT_ANY = "application/sparql-results+json, text/turtle;q=0.9"
 _UPSTREAM_FACTOR = 4  # JSON results are wordier than most formats: read this much more
 _MESSAGE_CHARS = 300
 
@@ -148,37 +151,58 @@ class RemoteTimeout(Exception):
     """The remote server did not answer within the time limit."""
 
 
-def evaluate_remote(endpoint: str, job: Job, timeout: float) -> Answer:
+@dataclass(frozen=True)
+class Remote:
+    """A remote query endpoint; `virtuoso` once its answers said so (its
+    `timeout` parameter, in ms, then bounds the query on the server too)."""
+
+    endpoint: str
+    virtuoso: bool = False
+
+
+def evaluate_remote(remote: Remote, job: Job, timeout: float) -> tuple[Answer, bool]:
     """Send the query to a SPARQL 1.1 query endpoint (POST, form-encoded) and
-    serialise its answer as `evaluate` would. Raises RemoteTimeout."""
-    pairs = [("query", job.query)]
+    serialise its answer as `evaluate` would; also whether the server is
+    Virtuoso. Raises RemoteTimeout."""
+    # Relative IRIs resolve against this endpoint, as with the embedded store
+    # (a BASE of the query's own comes later and wins).
+    query = f"BASE <{job.base_iri}>\n{job.query}" if job.base_iri else job.query
+    pairs = [("query", query)]
     pairs += [("default-graph-uri", g) for g in job.default_graphs]
     pairs += [("named-graph-uri", g) for g in job.named_graphs]
+    if remote.virtuoso:  # server-side limit; the partial answer it gives then is refused below
+        pairs.append(("timeout", str(int(timeout * 1000))))
+    endpoint = remote.endpoint
     request = urllib.request.Request(
         endpoint,
         data=urllib.parse.urlencode(pairs).encode("ascii"),
         method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT},
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": _ACCEPT.get(job.form or "", _ACCEPT_ANY)},
     )
     cap = job.max_bytes * _UPSTREAM_FACTOR + 2**20
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the configured store
+        with urllib.request.urlopen(request, timeout=timeout + 1) as response:  # noqa: S310 - the configured store
             headers = response.headers
             body = response.read(cap + 1)
     except urllib.error.HTTPError as exc:
         detail = _first_line(exc.read(4096))
+        virtuoso = "virtuoso" in (exc.headers.get("Server") or "").lower()
         exc.close()
         if exc.code in (400, 404, 406, 415):  # the query (or its dataset) was refused
-            return error(400, f"The query is not acceptable: {detail}")
-        return error(502, f"The store answered HTTP {exc.code}: {detail}")
+            return error(400, f"The query is not acceptable: {detail}"), virtuoso
+        return error(502, f"The store answered HTTP {exc.code}: {detail}"), virtuoso
     except (TimeoutError, socket.timeout):
         raise RemoteTimeout from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError | socket.timeout):
             raise RemoteTimeout from None
-        return error(503, "The store cannot be reached; try again shortly.")
+        return error(503, "The store cannot be reached; try again shortly."), False
     except (HTTPException, OSError):
-        return error(503, "The store cannot be reached; try again shortly.")
+        return error(503, "The store cannot be reached; try again shortly."), False
+    return _answer(headers, body, job, cap), "virtuoso" in (headers.get("Server") or "").lower()
+
+
+def _answer(headers: Any, body: bytes, job: Job, cap: int) -> Answer:
     if headers.get("X-SQL-State"):  # Virtuoso's partial "anytime" answer: never a short list
         raise RemoteTimeout
     if headers.get("X-SPARQL-MaxRows"):
@@ -190,7 +214,8 @@ def evaluate_remote(endpoint: str, job: Job, timeout: float) -> Answer:
         if media in ("application/sparql-results+json", "application/json"):
             return _serialise(_solutions(body), job)
         if media in ("text/turtle", "application/x-turtle", "text/plain", "application/n-triples"):
-            return _serialise([_canonical_triple(t) for t in ox.parse(body, format=ox.RdfFormat.TURTLE)], job)
+            triples = ox.parse(body, format=ox.RdfFormat.TURTLE, base_iri=job.base_iri)
+            return _serialise([_canonical_triple(t) for t in triples], job)
     except (SyntaxError, ValueError) as exc:
         return error(502, f"The store's answer could not be read: {exc}")
     return error(502, f"The store answered in an unexpected format ({media or 'none'}).")

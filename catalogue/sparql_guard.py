@@ -12,6 +12,12 @@ anything: Oxigraph 0.5 reads `SERVICEx:y { ... }` as SERVICE with the IRI
 `x:y` and would fetch it. A prefix name containing "service" is refused too
 (a false alarm we accept). The same check runs on the text with \\u escapes
 decoded, in case a parser decodes them first.
+
+With a remote store the screened query goes on to the server's own
+endpoint, so what reaches outside SPARQL 1.1 there is refused too, for
+every backend: Virtuoso's `DEFINE` pragmas (they switch on fetching URLs,
+the "sponger") and its `bif:` and `sql:` functions (SQL built-ins). Both
+checks are as conservative as the SERVICE one.
 """
 
 from __future__ import annotations
@@ -71,6 +77,8 @@ _TOKEN = re.compile(
         ]
     )
 )
+_EXTENSION_PREFIX = re.compile(r"(?<![A-Za-z0-9_.\-\u00b7])(?:BIF|SQL):")  # in the visible text
+_EXTENSION_IRI = re.compile(r"<\s*(?:bif|sql):", re.IGNORECASE)  # <bif:sleep>, PREFIX x: <bif:>
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:?|:")
 
@@ -115,6 +123,19 @@ def uses_service(query: str) -> bool:
     return any("SERVICE" in visible_text(text).upper() for text in texts)
 
 
+def uses_server_extensions(query: str) -> str | None:
+    """What the query uses beyond SPARQL 1.1 that a server would run (Virtuoso's
+    DEFINE pragmas, bif: and sql: functions), or None."""
+    texts = [query] + ([_decoded(query)] if "\\u" in query or "\\U" in query else [])
+    for text in texts:
+        visible = visible_text(text).upper()
+        if "DEFINE" in visible:
+            return "DEFINE pragmas"
+        if _EXTENSION_PREFIX.search(visible) or _EXTENSION_IRI.search(text):
+            return "bif: and sql: functions"
+    return None
+
+
 def query_form(visible: str) -> str | None:
     """The first keyword after the prologue (BASE and PREFIX declarations)."""
     for word in _WORD.findall(visible):
@@ -141,4 +162,7 @@ def screen(query: str, max_bytes: int) -> Screened:
         raise QueryRejected(
             403, "SERVICE is not allowed: this endpoint never sends requests to other hosts on a visitor's behalf."
         )
+    extension = uses_server_extensions(query)
+    if extension:
+        raise QueryRejected(403, f"Only SPARQL 1.1 is accepted here: {extension} of a particular server are not.")
     return Screened(text=query, form=form if form in FORMS else None)

@@ -24,7 +24,7 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .sparql_eval import Answer, Job, RemoteTimeout, error, evaluate, evaluate_remote
+from .sparql_eval import Answer, Job, Remote, RemoteTimeout, error, evaluate, evaluate_remote
 
 _BOOT_SECONDS = 60.0  # a worker's start (imports, store open) is not the query's fault
 
@@ -212,14 +212,17 @@ class RemoteQueries:
     query and bounds it itself; this side stops waiting at the time limit."""
 
     def __init__(self, endpoint: str, timeout: float = 10.0) -> None:
-        self.endpoint = endpoint
+        self.remote = Remote(endpoint)
         self.timeout = timeout
 
     def run(self, job: Job, timeout: float | None = None) -> Answer:
         try:
-            return evaluate_remote(self.endpoint, job, self.timeout if timeout is None else timeout)
+            answer, virtuoso = evaluate_remote(self.remote, job, self.timeout if timeout is None else timeout)
         except RemoteTimeout:
             raise QueryTimeout from None
+        if virtuoso and not self.remote.virtuoso:
+            self.remote = Remote(self.remote.endpoint, virtuoso=True)
+        return answer
 
     def close(self) -> None:
         """Nothing to stop."""

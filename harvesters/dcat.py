@@ -40,6 +40,7 @@ from catalogue.uris import Uris, mint_key, organisation_key, project_key_for_gra
 from vocab import ADMS, EU_COUNTRY, GPC
 
 from .base import Harvester, Item, Options, SourceError, fetch
+from .jsonld_contexts import ContextLoader, context_loader
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 PRIMARY = "urn:gpc:primary"  # the practice, in SourceRecord.source_lines
@@ -87,8 +88,11 @@ def guess_format(location: str, media_type: str) -> str | None:
     return None
 
 
-def parse_rdf(body: bytes, fmt: str, location: str) -> Graph:
-    """Parse RDF into one graph (named graphs in the input are merged)."""
+def parse_rdf(body: bytes, fmt: str, location: str, contexts: ContextLoader) -> Graph:
+    """Parse RDF into one graph (named graphs in the input are merged).
+    JSON-LD contexts given by reference are read through `contexts`."""
+    if fmt == "json-ld":
+        body = contexts.inline(body, location)
     graph = Graph()
     try:
         with warnings.catch_warnings():
@@ -146,11 +150,11 @@ class Triples:
         return out
 
 
-def parse_triples(body: bytes, fmt: str, location: str) -> Triples:
+def parse_triples(body: bytes, fmt: str, location: str, contexts: ContextLoader) -> Triples:
     """Parse RDF into `Triples`: with Oxigraph where it reads the format (fast),
     else with rdflib (JSON-LD). Named graphs in the input are merged."""
     if fmt not in _OX_FORMATS:
-        return Triples.of(parse_rdf(body, fmt, location))
+        return Triples.of(parse_rdf(body, fmt, location, contexts))
     out = Triples()
     cache: dict[Any, Any] = {}
 
@@ -188,6 +192,7 @@ class DcatHarvester(Harvester):
 
     def records(self) -> Iterator[Item]:
         prefix = self.options.key_prefix or self.source.name
+        self.contexts = context_loader(self.ctx)
         url: str | None = self.source.url
         read: list[str] = []
         seen_subjects: set[str] = set()
@@ -204,7 +209,7 @@ class DcatHarvester(Harvester):
             fmt = self.options.format or guess_format(fetched.location, fetched.content_type)
             if fmt is None:
                 raise SourceError(f"{fetched.location}: cannot tell the RDF format; set format in sources.toml")
-            graph = parse_triples(fetched.body, fmt, fetched.location)
+            graph = parse_triples(fetched.body, fmt, fetched.location, self.contexts)
             url = next_page(graph, fetched.location)
             total = _total_items(graph)
             if total is not None:

@@ -33,6 +33,7 @@ from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from .base import Harvester, HttpClient, Item, Options, SourceError
 from .cordis import PROGRAMMES
 from .dcat import parse_rdf, practice_item, practice_subjects
+from .jsonld_contexts import context_loader
 from .tabular import KNOWN, RowMapper
 
 EURIO = "http://data.europa.eu/s66#"
@@ -111,6 +112,7 @@ class SparqlHarvester(Harvester):
 
     def records(self) -> Iterator[Item]:
         query, entity, columns = self._query()
+        contexts = context_loader(self.ctx)
         wrapper = SPARQLWrapper(self.source.url, agent=self.ctx.user_agent)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SPARQLWrapper warns about prefixes it cannot guess
@@ -146,7 +148,7 @@ class SparqlHarvester(Harvester):
                 yield from mapper.items(fresh, first_number=offset + 1)
                 count = len(rows)
             else:
-                graph = parse_rdf(body, _rdf_format(media), self.source.url)
+                graph = parse_rdf(body, _rdf_format(media), self.source.url, contexts)
                 for subject in practice_subjects(graph):
                     yield practice_item(graph, subject, prefix)
                 count = len(graph)

@@ -240,6 +240,16 @@ class VirtuosoServer:
             self._log.close()
             self._log = None
 
+    def ensure_running(self) -> None:
+        """Start again if an earlier test stopped or killed the server."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+
+    def drop_graphs(self, graphs: list[str]) -> None:
+        """Drop these graphs (test data outside the test base URI)."""
+        if graphs:
+            self.isql(" ".join(f"SPARQL DROP SILENT GRAPH <{g}>;" for g in graphs))
+
     def clear(self, prefix: str) -> None:
         """Drop every graph whose IRI starts with prefix (between tests)."""
         self.isql(
@@ -283,8 +293,7 @@ def virtuoso_server() -> Iterator[VirtuosoServer]:
 @pytest.fixture
 def virtuoso(virtuoso_server: VirtuosoServer) -> VirtuosoServer:
     """The session's Virtuoso, running, with no test graphs left by an earlier test."""
-    if virtuoso_server.process is None or virtuoso_server.process.poll() is not None:
-        virtuoso_server.start()  # an earlier test stopped it
+    virtuoso_server.ensure_running()  # an earlier test may have stopped it
     virtuoso_server.clear(TEST_GRAPHS)
     return virtuoso_server
 

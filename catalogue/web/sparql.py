@@ -361,6 +361,7 @@ async def sparql_endpoint(request: Request) -> Response:
         base_iri=f"{cat.uris.base}/sparql",
         max_bytes=settings.sparql_max_result_bytes,
         prefixes=tuple(PREFIX_MAP.items()),
+        form=screened.form,
     )
     executor = _executor(request)
     if executor is None:

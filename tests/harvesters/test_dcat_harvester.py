@@ -157,3 +157,43 @@ def test_content_negotiation_asks_for_rdf(http_files: tuple[str, Path, dict[str,
         http.server.SimpleHTTPRequestHandler.guess_type = original  # type: ignore[method-assign]
     assert seen and seen[0].startswith("text/turtle") and "application/rdf+xml" in seen[0]
     assert any(isinstance(i, SourceRecord) for i in items)  # the format came from the Content-Type
+
+
+# --- JSON-LD contexts by reference ---------------------------------------------
+
+SEMIC_CONTEXT = "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/html/examples/context.jsonld"
+BEES = "dcat-ap-examples/3.0.1/example-bee-population-dataset-series-combined.jsonld"
+
+
+def test_remote_context_is_read_through_the_harvest_client(
+    shared_fixtures: Path, http_files: tuple[str, Path, dict[str, int]]
+) -> None:
+    # The DCAT-AP 3.0.1 examples name SEMIC's context by URL; here the same
+    # context is served on loopback and the example points at it.
+    base, folder, hits = http_files
+    shutil.copy(shared_fixtures / "dcat-ap-examples/3.0.1/context.jsonld", folder / "context.jsonld")
+    text = (shared_fixtures / BEES).read_text(encoding="utf-8")
+    assert SEMIC_CONTEXT in text
+    (folder / "bees.jsonld").write_text(text.replace(SEMIC_CONTEXT, f"{base}/context.jsonld"), encoding="utf-8")
+    items = harvest(f"{base}/bees.jsonld", folder)
+    records = [i for i in items if isinstance(i, SourceRecord)]
+    assert records, [getattr(i, "reason", i) for i in items]
+    assert len(records) == 4 and all(isinstance(r.entities[0], Practice) and r.entities[0].title for r in records)
+    assert hits["/context.jsonld"] == 1
+
+
+@pytest.mark.parametrize("context", ["file:///etc/passwd", "context.jsonld", "ftp://example.org/c.jsonld"])
+def test_a_context_outside_http_is_refused_unread(tmp_path: Path, context: str) -> None:
+    (tmp_path / "context.jsonld").write_text('{"@context": {"title": "http://purl.org/dc/terms/title"}}')
+    (tmp_path / "c.jsonld").write_text(
+        '{"@context": "%s", "@id": "https://x.example/a", "@type": "http://www.w3.org/ns/dcat#Dataset", "title": "A"}' % context
+    )
+    with pytest.raises(SourceError, match="only http\\(s\\) contexts are read"):
+        harvest("c.jsonld", tmp_path)
+
+
+def test_an_unreachable_context_is_a_source_error(http_files: tuple[str, Path, dict[str, int]]) -> None:
+    base, folder, _hits = http_files
+    (folder / "c.jsonld").write_text(f'{{"@context": ["{base}/status/404.jsonld"], "@id": "https://x.example/a"}}')
+    with pytest.raises(SourceError, match="HTTP 404"):
+        harvest(f"{base}/c.jsonld", folder)

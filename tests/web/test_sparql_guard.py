@@ -164,3 +164,36 @@ def test_every_shape_of_service_call_is_caught(recorder: tuple[str, list[str]], 
     except (SyntaxError, OSError, ValueError):
         pass
     assert len(hits) == before, f"the guard let through a query that sent a request: {query!r}"
+
+
+# --- what a remote store (Virtuoso) would run beyond SPARQL 1.1 ---
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'define get:soft "replace" SELECT * FROM <http://127.0.0.1:9/x> { ?s ?p ?o }',
+        'DEFINE input:grab-all "yes" SELECT * { ?s ?p ?o }',
+        "SELECT (bif:sleep(10) AS ?x) { }",
+        "SELECT (<bif:sleep>(10) AS ?x) { }",
+        "PREFIX x: <bif:> SELECT (x:sleep(10) AS ?x) { }",
+        "SELECT (sql:anything() AS ?x) { }",
+        "SELECT (<\\u0062if:sleep>(10) AS ?x) { }",
+    ],
+)
+def test_server_extensions_are_refused(query: str) -> None:
+    with pytest.raises(QueryRejected) as info:
+        screen(query, 10_000)
+    assert info.value.status == 403 and "SPARQL 1.1" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT ?define { ?s <http://x/define> "bif:x" }',
+        "PREFIX mybif: <http://x/> SELECT * { ?s mybif:p ?o }",
+        "SELECT * { ?s <http://x/sql:p> ?o } # define",
+    ],
+)
+def test_extension_words_in_opaque_places_are_fine(query: str) -> None:
+    assert screen(query, 10_000).form == "SELECT"

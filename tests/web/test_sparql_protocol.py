@@ -50,11 +50,18 @@ def suite(shared_fixtures: Path) -> Path:
     return shared_fixtures / "sparql-protocol-tests"
 
 
-@pytest.fixture(scope="module")
-def client(suite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+@pytest.fixture(scope="module", params=["oxigraph", pytest.param("virtuoso", marks=pytest.mark.virtuoso)])
+def client(request: pytest.FixtureRequest, suite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """An endpoint over the suites' data: protocol/data{1,2,3}.nt in the
-    named graphs the manifest names, and the results-format data in their own."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("w3c") / "data", base_uri="https://gpc.test")
+    named graphs the manifest names, and the results-format data in their own;
+    on each store backend (Virtuoso: the endpoint forwards to its /sparql)."""
+    overrides: dict[str, object] = {}
+    server = None
+    if request.param == "virtuoso":
+        server = request.getfixturevalue("virtuoso_server")
+        server.ensure_running()
+        overrides = server.settings()
+    settings = Settings(data_dir=tmp_path_factory.mktemp("w3c") / "data", base_uri="https://gpc.test", **overrides)  # type: ignore[arg-type]
     cat = Catalogue(settings)
     manifest = Graph().parse(suite / "protocol" / "manifest.ttl", format="turtle")
     graphs = {str(manifest.value(d, UT.graph)): str(manifest.value(d, RDFS_LABEL)) for d in manifest.objects(None, UT.graphData)}
@@ -65,10 +72,15 @@ def client(suite: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Te
     for name in ("json-res/data.ttl", "csv-tsv-res/data.ttl", "csv-tsv-res/data2.ttl"):
         data = Graph().parse(suite / name, format="turtle")
         nquads += [f"{s.n3()} {p.n3()} {o.n3()} <urn:w3c:{name}> .\n" for s, p, o in data]
+    loaded = sorted({line.rsplit(" <", 1)[1].split(">")[0] for line in nquads})
+    if server is not None:
+        server.drop_graphs(loaded)  # left by an interrupted earlier run
     cat.store.import_nquads(io.BytesIO("".join(nquads).encode("utf-8")))
     with TestClient(create_app(settings, cat)) as test_client:
         yield test_client
     cat.close()
+    if server is not None:
+        server.drop_graphs(loaded)
 
 
 # --- protocol/manifest.ttl ------------------------------------------------------------------
