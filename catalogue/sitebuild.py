@@ -358,6 +358,7 @@ class SiteBuilder:
         self.manifest = Manifest(self.out)
         try:
             self._build()
+            self.writer.close()  # every file on disk before the manifest says so
         finally:
             self.manifest.close()
         self.report.seconds = time.perf_counter() - started
@@ -552,6 +553,7 @@ def _worker_batch(
     builder.report = BuildReport(full=True)
     builder.pages_changed = False
     builder.run_batch(list(items))
+    builder.writer.wait()  # written before the parent records them
     r = builder.report
     counts = {"pages": r.pages, "files_written": r.files_written, "files_unchanged": r.files_unchanged,
               "files_removed": r.files_removed}  # fmt: skip
