@@ -137,16 +137,24 @@ def _values(uris: Iterable[str]) -> str:
     return " ".join(f"<{u}>" for u in uris)
 
 
+_NAME_FILTER = f"FILTER(?p IN (<{_FOAF}name>, <{_DCT}title>, <{_GPC}acronym>))"
+
+
 def _document_query(uris: Sequence[str]) -> str:
-    # documents._entity's four parts, for many entities at once.
+    # documents._entity's four parts, for many entities at once; the names of
+    # linked IRIs come from `Linked.names` (the same few thousand each time),
+    # only blank nodes' here.
     v = _values(uris)
     return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
       {{ VALUES ?u {{ {v} }} ?u ?p ?o BIND(?u AS ?s) }}
       UNION {{ VALUES ?u {{ {v} }} ?u <{_DCAT}contactPoint> ?s . ?s ?p ?o }}
       UNION {{ VALUES ?u {{ {v} }} ?s <{_FOAF}primaryTopic> ?u ; ?p ?o }}
-      UNION {{ VALUES ?u {{ {v} }} ?u ?link ?s . ?s ?p ?o .
-               FILTER(?p IN (<{_FOAF}name>, <{_DCT}title>, <{_GPC}acronym>)) }}
+      UNION {{ VALUES ?u {{ {v} }} ?u ?link ?s . FILTER(isBlank(?s)) ?s ?p ?o . {_NAME_FILTER} }}
     }}"""
+
+
+def _names_query(iris: Sequence[str]) -> str:
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {_values(iris)} }} ?s ?p ?o . {_NAME_FILTER} }}"
 
 
 def _description_query(uris: Sequence[str]) -> str:
@@ -178,14 +186,21 @@ class _Triples:
                 out += self.by_subject.get(contact, [])
         return out
 
-    def document(self, node: ox.NamedNode) -> list[ox.Triple]:
+    def targets(self, node: ox.NamedNode) -> list[str]:
+        """The IRIs the entity points at (whose names its document carries)."""
+        return list(dict.fromkeys(t.object.value for t in self.by_subject.get(node, []) if isinstance(t.object, ox.NamedNode)))
+
+    def document(self, node: ox.NamedNode, names: Linked) -> list[ox.Triple]:
         """What `catalogue.documents` answers for the entity (as a set)."""
         own = self.by_subject.get(node, [])
         found = dict.fromkeys(self.description(node))
         for record in self.topics.get(node, []):
             found.update(dict.fromkeys(self.by_subject.get(record, [])))
         for target in dict.fromkeys(t.object for t in own if not isinstance(t.object, ox.Literal)):
-            found.update(dict.fromkeys(t for t in self.by_subject.get(target, []) if t.predicate in _NAMES))
+            if isinstance(target, ox.NamedNode):
+                found.update(dict.fromkeys(names.names(target.value)))
+            else:
+                found.update(dict.fromkeys(t for t in self.by_subject.get(target, []) if t.predicate in _NAMES))
         return list(found)
 
 
@@ -281,6 +296,23 @@ class Linked:
         self.store = store
         self.uris = uris
         self._known: dict[str, Entity | None] = {}
+        self._names: dict[str, list[ox.Triple]] = {}  # IRI -> its name, title and acronym triples
+
+    def fetch_names(self, wanted: Iterable[str]) -> None:
+        missing = [u for u in dict.fromkeys(wanted) if u not in self._names]
+        self._names.update((u, []) for u in missing if not _safe(u))
+        missing = [u for u in missing if _safe(u)]
+        for start in range(0, len(missing), _BATCH * 4):
+            chunk = missing[start : start + _BATCH * 4]
+            found: dict[str, list[ox.Triple]] = {u: [] for u in chunk}
+            for triple in construct_triples(self.store, _names_query(chunk)):
+                found[triple.subject.value].append(triple)  # type: ignore[union-attr]
+            self._names.update(found)
+
+    def names(self, iri: str) -> list[ox.Triple]:
+        if iri not in self._names:
+            self.fetch_names([iri])
+        return self._names[iri]
 
     def fetch(self, wanted: Iterable[str]) -> None:
         missing = [u for u in dict.fromkeys(wanted) if u not in self._known]
@@ -340,6 +372,7 @@ def load_views(
         chunk = [k for k in chunk if k not in unsafe]
         entity_uris = [uris.entity(kind, key) for key in chunk]
         index = _Triples(construct_triples(store, _document_query(entity_uris)))
+        linked.fetch_names(t for uri in entity_uris for t in index.targets(ox.NamedNode(uri)))
         views: list[EntityView] = []
         for key, uri in zip(chunk, entity_uris, strict=True):
             node = ox.NamedNode(uri)
@@ -347,7 +380,7 @@ def load_views(
             if entity is None:
                 out[key] = None
                 continue
-            view = EntityView(entity=entity, uri=uri, records=_provenance(index, node), document=index.document(node))
+            view = EntityView(entity, uri, _provenance(index, node), document=index.document(node, linked))
             out[key] = view
             views.append(view)
         linked.fetch(u for view in views for u in _linked_uris(view.entity, uris))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -110,6 +111,13 @@ def facet_label(facet: str, value: str, lang: str) -> str:
 
 
 def search(engine: SearchEngine, params: SearchParams) -> SearchResponse:
+    """The answer as a model (the HTML pages)."""
+    return SearchResponse.model_validate(search_json(engine, params))
+
+
+def search_json(engine: SearchEngine, params: SearchParams) -> dict[str, Any]:
+    """The answer as plain JSON data, in the shape of `SearchResponse` (the API
+    sends it as it is: no model to build and dump for hundreds of facet values)."""
     query = Query(
         text=params.q.strip(),
         filters={k: tuple(v) for k, v in params.filters.items()},
@@ -122,24 +130,24 @@ def search(engine: SearchEngine, params: SearchParams) -> SearchResponse:
         result = engine.search(query)
     except QuerySyntaxError as exc:
         raise InvalidParameters(f"parameter 'q': {exc}") from None
-    return SearchResponse(
-        total=result.total,
-        page=params.page,
-        per_page=params.per_page,
-        results=[
-            SearchHit(
-                uri=h.uri,
-                title=h.title,
-                snippet=h.snippet,
-                facets={k: list(v) for k, v in h.facets.items()},
-                lang=h.lang,
-                snippet_lang=h.snippet_lang,
-            )
+    return {
+        "total": result.total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "results": [
+            {
+                "uri": h.uri,
+                "title": h.title,
+                "snippet": h.snippet,
+                "facets": {k: list(v) for k, v in h.facets.items()},
+                "lang": h.lang,
+                "snippet_lang": h.snippet_lang,
+            }
             for h in result.hits
         ],
-        facets={
-            name: [FacetValue(value=v, label=facet_label(name, v, params.lang), count=n) for v, n in counts]
+        "facets": {
+            name: [{"value": v, "label": facet_label(name, v, params.lang), "count": n} for v, n in counts]
             for name, counts in result.facets.items()
         },
-        suggestion=result.suggestion,
-    )
+        "suggestion": result.suggestion,
+    }

@@ -181,16 +181,16 @@ def evaluate_remote(remote: Remote, job: Job, timeout: float) -> tuple[Answer, b
     )
     cap = job.max_bytes * _UPSTREAM_FACTOR + 2**20
     try:
-        with urllib.request.urlopen(request, timeout=timeout + 1) as response:  # noqa: S310 - the configured store
+        # Virtuoso stops at its own limit and says so; give it a moment to.
+        wait = timeout + 1 if remote.virtuoso else timeout
+        with urllib.request.urlopen(request, timeout=wait) as response:  # noqa: S310 - the configured store
             headers = response.headers
             body = response.read(cap + 1)
     except urllib.error.HTTPError as exc:
         detail = _first_line(exc.read(4096))
         virtuoso = "virtuoso" in (exc.headers.get("Server") or "").lower()
         exc.close()
-        if exc.code in (400, 404, 406, 415):  # the query (or its dataset) was refused
-            return error(400, f"The query is not acceptable: {detail}"), virtuoso
-        return error(502, f"The store answered HTTP {exc.code}: {detail}"), virtuoso
+        return _refusal(exc.code, detail), virtuoso
     except (TimeoutError, socket.timeout):
         raise RemoteTimeout from None
     except urllib.error.URLError as exc:
@@ -219,6 +219,21 @@ def _answer(headers: Any, body: bytes, job: Job, cap: int) -> Answer:
     except (SyntaxError, ValueError) as exc:
         return error(502, f"The store's answer could not be read: {exc}")
     return error(502, f"The store answered in an unexpected format ({media or 'none'}).")
+
+
+def _refusal(status: int, detail: str) -> Answer:
+    """The server's refusal as this endpoint's answer. Virtuoso answers 500 to
+    queries it cannot compile (SQL state class 37) and to those it estimates
+    would run past its limit (42000, "estimated execution time")."""
+    if status in (400, 404, 406, 415) or detail.startswith("Virtuoso 37000"):
+        return error(400, f"The query is not valid SPARQL 1.1: {detail}")
+    if "estimated execution time" in detail:
+        return error(
+            503,
+            "The store estimates that this query would run longer than its limit, and did not start it. "
+            "Make it more selective, add a LIMIT, or download the data from /dumps/ and query it locally.",
+        )
+    return error(502, f"The store answered HTTP {status}: {detail}")
 
 
 def _first_line(data: bytes) -> str:

@@ -339,6 +339,10 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (transpositions cost 1), capped at limit + 1."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    # Each edit changes the set of letters used by at most two: a cheap bound
+    # that spares the table for most words of a candidate list.
+    if len(set(a).symmetric_difference(b)) > 2 * limit:
+        return limit + 1
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):

@@ -1,6 +1,6 @@
 """/sparql through real clients nobody here wrote: SPARQLWrapper over real
 HTTP on loopback, for every result format, and rdflib parsing every RDF
-answer."""
+answer; on each store backend (`sparql_server`)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ CONSTRUCT = PREFIXES + """CONSTRUCT { ?practice dcterms:title ?title ; dcat:them
 WHERE { ?practice a gpc:Practice ; dcterms:title ?title ; dcat:theme ?theme }"""
 
 
-def wrapper(live_server: str, query: str, fmt: str, method: str | None = None) -> SPARQLWrapper:
-    sparql = SPARQLWrapper(f"{live_server}/sparql")
+def wrapper(sparql_server: str, query: str, fmt: str, method: str | None = None) -> SPARQLWrapper:
+    sparql = SPARQLWrapper(f"{sparql_server}/sparql")
     sparql.setQuery(query)
     sparql.setReturnFormat(fmt)
     if method == "post":
@@ -43,27 +43,27 @@ def wrapper(live_server: str, query: str, fmt: str, method: str | None = None) -
 
 
 @pytest.fixture(scope="module")
-def expected_construct(demo_catalogue: Catalogue) -> Graph:
-    return demo_catalogue.store.construct(CONSTRUCT)
+def expected_construct(sparql_catalogue: Catalogue) -> Graph:
+    return sparql_catalogue.store.construct(CONSTRUCT)
 
 
 @pytest.mark.parametrize("method", [None, "post", "direct"])
-def test_select_json_by_get_post_form_and_post_direct(live_server: str, method: str | None) -> None:
-    body = wrapper(live_server, SELECT, JSON, method).queryAndConvert()
+def test_select_json_by_get_post_form_and_post_direct(sparql_server: str, method: str | None) -> None:
+    body = wrapper(sparql_server, SELECT, JSON, method).queryAndConvert()
     assert body["head"]["vars"] == ["practice", "title"]
     rows = body["results"]["bindings"]
     assert len(rows) == 10
     assert all(r["practice"]["value"].startswith("https://gpc.test/id/practice/") for r in rows)
 
 
-def test_select_xml(live_server: str) -> None:
-    document = wrapper(live_server, SELECT, XML).queryAndConvert()
+def test_select_xml(sparql_server: str) -> None:
+    document = wrapper(sparql_server, SELECT, XML).queryAndConvert()
     assert len(document.getElementsByTagName("result")) == 10  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(("fmt", "delimiter"), [(CSV, ","), (TSV, "\t")])
-def test_select_csv_and_tsv(live_server: str, fmt: str, delimiter: str) -> None:
-    raw = wrapper(live_server, SELECT, fmt).queryAndConvert()
+def test_select_csv_and_tsv(sparql_server: str, fmt: str, delimiter: str) -> None:
+    raw = wrapper(sparql_server, SELECT, fmt).queryAndConvert()
     assert isinstance(raw, bytes)
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8")), delimiter=delimiter))
     assert [name.lstrip("?") for name in rows[0]] == ["practice", "title"]
@@ -71,8 +71,8 @@ def test_select_csv_and_tsv(live_server: str, fmt: str, delimiter: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", [JSON, XML])
-def test_ask(live_server: str, fmt: str) -> None:
-    answer = wrapper(live_server, ASK, fmt).queryAndConvert()
+def test_ask(sparql_server: str, fmt: str) -> None:
+    answer = wrapper(sparql_server, ASK, fmt).queryAndConvert()
     if fmt == JSON:
         assert answer["boolean"] is True
     else:
@@ -81,9 +81,9 @@ def test_ask(live_server: str, fmt: str) -> None:
 
 @pytest.mark.parametrize(("fmt", "rdflib_format"), [(TURTLE, "turtle"), (N3, "turtle"), (RDFXML, None), (JSONLD, None)])
 def test_construct_in_every_rdf_format_parses_with_rdflib(
-    live_server: str, expected_construct: Graph, fmt: str, rdflib_format: str | None
+    sparql_server: str, expected_construct: Graph, fmt: str, rdflib_format: str | None
 ) -> None:
-    answer = wrapper(live_server, CONSTRUCT, fmt).queryAndConvert()
+    answer = wrapper(sparql_server, CONSTRUCT, fmt).queryAndConvert()
     if isinstance(answer, Graph):  # SPARQLWrapper parsed it with rdflib already
         graph = answer
     else:
@@ -101,9 +101,9 @@ def test_construct_in_every_rdf_format_parses_with_rdflib(
         ("application/rdf+xml", "xml"),
     ],
 )
-def test_describe_by_content_negotiation(live_server: str, demo_catalogue: Catalogue, accept: str, rdflib_format: str) -> None:
-    practice = demo_catalogue.uris.practice("demo-beta-gouv")
-    url = f"{live_server}/sparql?" + urlencode({"query": f"DESCRIBE <{practice}>"})
+def test_describe_by_content_negotiation(sparql_server: str, sparql_catalogue: Catalogue, accept: str, rdflib_format: str) -> None:
+    practice = sparql_catalogue.uris.practice("demo-beta-gouv")
+    url = f"{sparql_server}/sparql?" + urlencode({"query": f"DESCRIBE <{practice}>"})
     with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=30) as response:
         assert response.headers.get_content_type() == accept
         assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -116,24 +116,24 @@ def test_describe_by_content_negotiation(live_server: str, demo_catalogue: Catal
     [("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
      ("csv", "text/csv"), ("tsv", "text/tab-separated-values")],
 )  # fmt: skip
-def test_format_parameter_overrides_accept(live_server: str, fmt: str, content_type: str) -> None:
-    url = f"{live_server}/sparql?" + urlencode({"query": SELECT, "format": fmt})
+def test_format_parameter_overrides_accept(sparql_server: str, fmt: str, content_type: str) -> None:
+    url = f"{sparql_server}/sparql?" + urlencode({"query": SELECT, "format": fmt})
     request = urllib.request.Request(url, headers={"Accept": "text/turtle"})
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.headers.get_content_type() == content_type
         assert response.read()
 
 
-def test_service_description_is_turtle_for_a_program(live_server: str) -> None:
-    request = urllib.request.Request(f"{live_server}/sparql", headers={"Accept": "text/turtle"})
+def test_service_description_is_turtle_for_a_program(sparql_server: str) -> None:
+    request = urllib.request.Request(f"{sparql_server}/sparql", headers={"Accept": "text/turtle"})
     with urllib.request.urlopen(request, timeout=30) as response:
         graph = Graph().parse(data=response.read(), format="turtle")
     sd = "http://www.w3.org/ns/sparql-service-description#"
-    assert (None, URIRef(sd + "endpoint"), URIRef(f"{live_server}/sparql")) in graph
+    assert (None, URIRef(sd + "endpoint"), URIRef(f"{sparql_server}/sparql")) in graph
 
 
-def test_errors_have_the_one_json_shape(live_server: str) -> None:
-    url = f"{live_server}/sparql?" + urlencode({"query": "SELECT * WHERE { ?s ?p "})
+def test_errors_have_the_one_json_shape(sparql_server: str) -> None:
+    url = f"{sparql_server}/sparql?" + urlencode({"query": "SELECT * WHERE { ?s ?p "})
     request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(request, timeout=30)

@@ -1,5 +1,6 @@
 """/sparql for people (the query editor, answers as a table, the example
-queries) and the workers' life: fresh data after writes, memory limits."""
+queries; on each store backend) and the workers' life: fresh data after
+writes, memory limits."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from catalogue.web.sparql_examples import EXAMPLES, Example
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
-def test_the_editor_page_works_without_javascript(client: TestClient) -> None:
-    page = client.get("/sparql", headers=BROWSER)
+def test_the_editor_page_works_without_javascript(sparql_client: TestClient) -> None:
+    page = sparql_client.get("/sparql", headers=BROWSER)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert '<form class="sparql-form" method="get" action="/sparql">' in html
@@ -26,28 +27,28 @@ def test_the_editor_page_works_without_javascript(client: TestClient) -> None:
         assert example.title in html
 
 
-def test_a_browser_gets_the_answer_as_a_table(client: TestClient) -> None:
+def test_a_browser_gets_the_answer_as_a_table(sparql_client: TestClient) -> None:
     query = "SELECT ?p WHERE { ?p a <https://w3id.org/gpc/ns#Practice> } ORDER BY ?p LIMIT 3"
-    page = client.get("/sparql", params={"query": query}, headers=BROWSER)
+    page = sparql_client.get("/sparql", params={"query": query}, headers=BROWSER)
     assert page.status_code == 200
     assert page.text.count('<a href="/practice/') >= 3
     assert "<th scope=\"col\">?p</th>" in page.text
 
 
-def test_a_browser_sees_errors_in_the_page(client: TestClient) -> None:
-    page = client.get("/sparql", params={"query": "SELECT * WHERE {"}, headers=BROWSER)
+def test_a_browser_sees_errors_in_the_page(sparql_client: TestClient) -> None:
+    page = sparql_client.get("/sparql", params={"query": "SELECT * WHERE {"}, headers=BROWSER)
     assert page.status_code == 400
     assert 'role="alert"' in page.text and "not valid SPARQL" in page.text
     assert "SELECT * WHERE {" in page.text  # kept in the editor
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.key)
-def test_every_example_query_runs_and_finds_something(client: TestClient, example: Example) -> None:
+def test_every_example_query_runs_and_finds_something(sparql_client: TestClient, example: Example) -> None:
     if "CONSTRUCT" in example.query:
-        response = client.get("/sparql", params={"query": example.query}, headers={"accept": "application/n-triples"})
+        response = sparql_client.get("/sparql", params={"query": example.query}, headers={"accept": "application/n-triples"})
         assert response.status_code == 200 and response.text.count("\n") > 3
         return
-    response = client.get("/sparql", params={"query": example.query, "format": "json"})
+    response = sparql_client.get("/sparql", params={"query": example.query, "format": "json"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body.get("boolean") is True or len(body["results"]["bindings"]) > 0
