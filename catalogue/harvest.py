@@ -472,10 +472,10 @@ class HarvestRunner:
             state.run.counts.unchanged += len(active)
             state.seen.update(s.graph for s in active)
         except SourceError as exc:
-            self._fail_source(state, known, str(exc))
+            self._fail_source(state, str(exc))
         except Exception as exc:  # a harvester bug or an untranslated library error: this source only
             log.debug("source %s crashed", source.name, exc_info=True)
-            self._fail_source(state, known, f"unexpected {type(exc).__name__}: {exc}")
+            self._fail_source(state, f"unexpected {type(exc).__name__}: {exc}")
         if state.run.status == "failed":
             self._commit_index()
             return
@@ -494,7 +494,7 @@ class HarvestRunner:
                 saved.last_full = started
         saved.save(state_path)
 
-    def _fail_source(self, state: _RunState, known: dict[str, RecordState], reason: str) -> None:
+    def _fail_source(self, state: _RunState, reason: str) -> None:
         try:
             self._drain(state)  # records already read are whole; keep them
         except Exception as exc:  # noqa: BLE001 - the source fails anyway; say why the batch was lost
