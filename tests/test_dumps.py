@@ -30,7 +30,7 @@ def test_native_and_portable_dumps_agree(demo_catalogue: Catalogue, tmp_path: Pa
     assert _quads(tmp_path / "n.nq.gz") == _quads(tmp_path / "p.nq.gz")
     union = _triples(tmp_path / "n.ttl.gz")
     assert union == _triples(tmp_path / "p.ttl.gz")
-    assert len(union) < native.triples  # shared triples (organisations, runs) are written once
+    assert len(union) < native.triples  # shared triples (organisations) are one triple in the union
 
 
 def test_dump_bytes_depend_on_the_content_only(demo_catalogue: Catalogue, tmp_path: Path) -> None:
