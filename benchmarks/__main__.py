@@ -99,7 +99,10 @@ def targets(bench: Bench) -> list[str]:
     if api is not None:
         median = api.data["ours"]["median_ms"]
         ok = "met" if median < 15 else "NOT met"
-        out.append(f"- GET /api/v1/search faceted median < 15 ms over loopback (at 100,000): {median:.2f} ms at {bench.options.size:,} — {ok}")
+        out.append(
+            f"- GET /api/v1/search faceted median < 15 ms over loopback (at 100,000): "
+            f"{median:.2f} ms at {bench.options.size:,} — {ok}"
+        )
     sparql = next((r for r in bench.rows if r.measure.startswith("median of the four ratios (same data")), None)
     if sparql is not None:
         out.append(f"- SPARQL ≥ 5× rdflib on each query, ≥ 10× median (at 10,000): {sparql.notes}")

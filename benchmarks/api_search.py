@@ -12,8 +12,8 @@ client on a keep-alive connection. The query texts are section c's ~50
 * browse: no parameters (every facet over the whole catalogue).
 
 The first 5 requests of each kind warm up, then `--passes` timed passes. The
-baseline is the same query layer in this process (`catalogue.search.search`
-over the catalogue's engine, the pydantic answer dumped to JSON): the ratio
+baseline is the same query layer in this process (`catalogue.search.search_json`
+over the catalogue's engine, the answer dumped to JSON): the ratio
 (below 1) is the price of HTTP, Starlette and the server process. A last row
 gives the throughput of faceted queries from 4 clients.
 """
@@ -26,7 +26,7 @@ import random
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from catalogue.search import parse_params, search
+from catalogue.search import parse_params, search_json
 
 from .common import Latency, Row, Stopwatch, latency_row, rate_text
 from .context import Bench
@@ -83,9 +83,9 @@ def run(bench: Bench) -> None:
     settings = {"data_dir": str(bench.settings.data_dir), "base_uri": bench.settings.base_uri}
 
     def in_process(pairs: list[tuple[str, str]]) -> int:
-        answer = search(catalogue.engine, parse_params(pairs))
-        json.dumps(answer.model_dump(mode="json"))  # what the endpoint serialises
-        return answer.total
+        answer = search_json(catalogue.engine, parse_params(pairs))
+        json.dumps(answer, ensure_ascii=False)  # what the endpoint serialises
+        return int(answer["total"])
 
     with app_server(settings, "bench-api-server") as port:
         client = Client(port)

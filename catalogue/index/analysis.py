@@ -427,6 +427,7 @@ def suggest_query(
 # text similarity alone (constant scores far above any text score).
 RELATED_WEIGHTS: Mapping[str, float] = {"theme": 1_000.0, "type": 100.0}
 RELATED_TERMS = 25  # most distinctive words of the doc used for text similarity
+RELATED_SPARE = 10  # extra candidates read so that equal scores can be ordered by uri
 
 
 def check_facet(facet: str) -> None:

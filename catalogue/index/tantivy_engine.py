@@ -5,12 +5,14 @@ Layout of a document (see `analysis` for the analysers):
 * `uri`, `version`: raw keywords, stored; `payload`: stored JSON (titles,
   texts, labels, facets) used for hits, snippets and "more like this".
 * `title_<k>`, `text_<k>`, `all`: analysed text, not stored.
-* one raw, multi-valued fast field per facet (terms aggregations count them).
+* one raw field per facet (filters, "related"), and per facet one to three
+  single-valued fast columns that the terms aggregations count (see `_SLOTS`).
 * `sort_title` (raw fast text) and `date_key` (i64 fast) for sorting.
 
-Searches take one searcher snapshot each, so concurrent searches from a
-thread pool are safe; writes go through one lazily created `IndexWriter`
-that is released after each commit (so another process can write later).
+Searches share one read-only searcher per index generation (`_Generation`,
+replaced when meta.json changes), so concurrent searches from a thread pool
+are safe; writes go through one lazily created `IndexWriter` that is released
+after each commit (so another process can write later).
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ _FACET_BUCKETS = 65_000
 # counts a column where every document has exactly one value several times
 # faster than a multi-valued or sparse one. A facet's values go one per slot
 # (sorted), the last slot holding all the remaining ones together; each slot
-# value is a JSON list, `[]` when the document has no value there.
-_SLOTS = 3
+# value is a JSON list, `[]` when the document has no value there. Facets that
+# usually hold several values get more slots (each costs indexing time);
+# unusual documents only make the last slot's values more varied.
+_SLOTS: Mapping[str, int] = {facet: {"theme": 3, "type": 2, "country": 2}.get(facet, 1) for facet in FACETS}
 _NO_VALUE = "[]"
-_RELATED_SPARE = 10  # extra "related" candidates read to order equal scores by uri
 _SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
 
 Occur = tantivy.Occur
@@ -71,15 +74,26 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
     return analyzers
 
 
-def _slot_field(facet: str, slot: int) -> str:
-    return f"facet_{facet}_{slot}"
+_SLOT_FIELDS: Mapping[str, tuple[str, ...]] = {
+    facet: tuple(f"facet_{facet}_{slot}" for slot in range(_SLOTS[facet])) for facet in FACETS
+}
 
 
-def _slot_values(values: Iterable[str]) -> list[str]:
+def _slot_fields(facet: str) -> tuple[str, ...]:
+    return _SLOT_FIELDS[facet]
+
+
+def _slot_values(facet: str, values: Iterable[str]) -> list[str]:
     """A facet's values as its slots' values (see `_SLOTS`)."""
-    ordered = sorted(values)
-    lists = [ordered[i : i + 1] for i in range(_SLOTS - 1)] + [ordered[_SLOTS - 1 :]]
-    return [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in lists]
+    ordered = tuple(sorted(values))
+    last = _SLOTS[facet] - 1
+    return [_slot_encode(ordered[i : i + 1]) for i in range(last)] + [_slot_encode(ordered[last:])]
+
+
+@lru_cache(maxsize=65_536)
+def _slot_encode(values: tuple[str, ...]) -> str:
+    # Cached: the same few codes and years come back in almost every document.
+    return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
 
 
 @lru_cache(maxsize=65_536)
@@ -98,8 +112,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field(an.ALL_FIELD, tokenizer_name=_PLAIN)
     for facet in FACETS:
         builder.add_text_field(facet, tokenizer_name="raw")  # filters and "related"
-        for slot in range(_SLOTS):
-            builder.add_text_field(_slot_field(facet, slot), tokenizer_name="raw", fast=True, index_option="basic")
+        for column in _slot_fields(facet):
+            builder.add_text_field(column, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_text_field("sort_title", tokenizer_name="raw", fast=True)
     builder.add_integer_field("date_key", fast=True)
     return builder.build()
@@ -117,8 +131,7 @@ class TantivyEngine(SearchEngine):
         # the directory at any moment (racing a removal of the directory).
         # `_searcher` reloads when meta.json changed instead, one stat per search.
         self._index.config_reader(reload_policy="Manual")
-        self._meta_stamp = self._read_meta_stamp()
-        self._generation = _Generation(self._meta_stamp)
+        self._current = self._load_generation()
         self._analyzers = _analyzers()
         for tokenizer, analyzer in self._analyzers.items():
             self._index.register_tokenizer(tokenizer, analyzer)
@@ -176,8 +189,8 @@ class TantivyEngine(SearchEngine):
             values = [an.safe_text(v) for v in an.facet_values(doc, facet)]
             for value in values:
                 out.add_text(facet, value)
-            for slot, encoded in enumerate(_slot_values(values)):
-                out.add_text(_slot_field(facet, slot), encoded)
+            for column, encoded in zip(_slot_fields(facet), _slot_values(facet, values), strict=True):
+                out.add_text(column, encoded)
         out.add_text("sort_title", an.safe_text(an.sort_title(doc)))
         out.add_integer("date_key", an.date_key(doc.date))
         return out
@@ -196,8 +209,7 @@ class TantivyEngine(SearchEngine):
                 # lock, which another engine object or process may need.
                 self._writer.wait_merging_threads()
                 self._writer = None
-            self._index.reload()
-            self._meta_stamp = self._read_meta_stamp()
+            self._current = self._load_generation()
 
     def clear(self) -> None:
         with self._write_lock:
@@ -225,14 +237,17 @@ class TantivyEngine(SearchEngine):
 
     def _snapshot(self) -> tuple[tantivy.Searcher, _Generation]:
         """The current searcher and what searches of its generation may reuse."""
+        current = self._current
+        if self._read_meta_stamp() != current.stamp:
+            current = self._current = self._load_generation()
+        return current.searcher, current
+
+    def _load_generation(self) -> _Generation:
+        # The stamp is read first: a commit landing in between only costs one
+        # more reload, and the searcher is never older than its stamp.
         stamp = self._read_meta_stamp()
-        if stamp != self._meta_stamp:
-            self._index.reload()
-            self._meta_stamp = stamp
-        generation = self._generation
-        if generation.stamp != self._meta_stamp:
-            generation = self._generation = _Generation(self._meta_stamp)
-        return self._index.searcher(), generation
+        self._index.reload()
+        return _Generation(stamp, self._index.searcher())
 
     def versions(self) -> dict[str, str]:
         searcher = self._searcher()
@@ -378,12 +393,12 @@ class TantivyEngine(SearchEngine):
         """Facet -> its slot columns that hold any value in this generation
         (most facets have one value per document: their other slots are skipped)."""
         if generation.slots is None:
-            every = [_slot_field(facet, slot) for facet in FACETS for slot in range(_SLOTS)]
+            every = [column for facet in FACETS for column in _slot_fields(facet)]
             found = _terms_buckets(searcher, tantivy.Query.all_query(), every)
             generation.slots = {
                 facet: [
                     name
-                    for name in (_slot_field(facet, slot) for slot in range(_SLOTS))
+                    for name in _slot_fields(facet)
                     if any(bucket["key"] != _NO_VALUE for bucket in found[name])
                 ]
                 for facet in FACETS
@@ -477,7 +492,7 @@ class TantivyEngine(SearchEngine):
         # Equal scores are common (the theme tiers): order them by uri, not by
         # where the documents happen to sit in the index, so every build and
         # process answers the same. A few spare candidates cover the ties.
-        pool = searcher.search(tantivy.Query.boolean_query(clauses), limit + _RELATED_SPARE, count=False).hits
+        pool = searcher.search(tantivy.Query.boolean_query(clauses), limit + an.RELATED_SPARE, count=False).hits
         candidates = [(float(score), searcher.doc(address)) for score, address in pool]
         candidates.sort(key=lambda c: (-c[0], c[1].get_first("uri")))
         hits = []
@@ -527,12 +542,11 @@ class TantivyEngine(SearchEngine):
         if not chosen or chosen[0][0] <= 0:
             return None
         best = chosen[0][0]
-        return tantivy.Query.boolean_query(
-            [
-                (Occur.Should, tantivy.Query.boost_query(tantivy.Query.term_query(self._schema, field, term), score / best))
-                for score, field, term in chosen
-            ]
-        )
+        clauses = []
+        for score, field, term in chosen:
+            term_query = tantivy.Query.term_query(self._schema, field, term)
+            clauses.append((Occur.Should, tantivy.Query.boost_query(term_query, score / best)))
+        return tantivy.Query.boolean_query(clauses)
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
@@ -563,12 +577,13 @@ class _Filter(NamedTuple):
 
 
 class _Generation:
-    """What the searches of one index generation (one commit) can share."""
+    """One index generation (one commit): its searcher and what its searches can share."""
 
     _MAX_COUNTS = 256  # cached no-text facet counts per generation
 
-    def __init__(self, stamp: tuple[int, int, int]) -> None:
+    def __init__(self, stamp: tuple[int, int, int], searcher: tantivy.Searcher) -> None:
         self.stamp = stamp
+        self.searcher = searcher  # shared by the generation's searches: a read-only snapshot
         self.fields: dict[str, float] | None = None
         self.slots: dict[str, list[str]] | None = None
         self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()

@@ -278,7 +278,8 @@ class WhooshEngine(SearchEngine):
         for hit in results[offset : offset + limit]:
             stored = an.read_payload(hit["payload"])
             shown = float(hit.score or 0.0) if query.sort == "relevance" else 0.0
-            hits.append(an.stored_hit(hit["uri"], shown, stored, query.lang, an.snippet(stored["text"], query.lang, mark)))
+            snippet_of = an.snippet(stored["text"], query.lang, mark)
+            hits.append(an.stored_hit(hit["uri"], shown, stored, query.lang, snippet_of))
         return len(results), hits
 
     def _mark(self, text: str, field: str, words: frozenset[str]) -> str | None:
@@ -343,12 +344,14 @@ class WhooshEngine(SearchEngine):
         parts = self._related_queries(searcher, stored)
         if not parts:
             return []
-        results = searcher.search(wq.Or(parts), limit=limit, mask=wq.Term("uri", uri))
+        # Equal scores ordered by uri, not by document number (as in tantivy).
+        results = searcher.search(wq.Or(parts), limit=limit + an.RELATED_SPARE, mask=wq.Term("uri", uri))
+        ranked = sorted(((float(hit.score or 0.0), hit["uri"], hit["payload"]) for hit in results),
+                        key=lambda r: (-r[0], r[1]))[:limit]  # fmt: skip
         hits = []
-        for hit in results:
-            other = an.read_payload(hit["payload"])
-            excerpt = an.snippet(other["text"], lang, None)
-            hits.append(an.stored_hit(hit["uri"], float(hit.score or 0.0), other, lang, excerpt))
+        for score, hit_uri, raw in ranked:
+            other = an.read_payload(raw)
+            hits.append(an.stored_hit(hit_uri, score, other, lang, an.snippet(other["text"], lang, None)))
         return hits
 
     @staticmethod
