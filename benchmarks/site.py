@@ -175,10 +175,20 @@ def _server(bench: Bench) -> None:
     themes = dataset.themes_by_frequency[:5]
     countries = [c for c, _w in dataset.country_weights[:5]]
     search_paths = [f"/search?q={rng.choice(words)}&theme={rng.choice(themes)}&country={rng.choice(countries)}" for _ in range(200)]
+    # The server keeps rendered pages until the next harvest, so the first two
+    # rows mostly measure that cache. In the "not cached" rows no path comes
+    # twice: practice pages with a parameter they ignore, every combination
+    # of the searches' words, filters and sort orders.
+    fresh = [f"{path}?fresh={n}" for n in range(50) for path in practice_paths]
+    fresh_search = [f"/search?q={w}&theme={t}&country={c}&sort={s}&page={p}&lang={lang}" for w in words for t in themes
+                    for c in countries for s in ("relevance", "newest", "title") for p in (1, 2)
+                    for lang in ("en", "fr", "de", "it", "es")]  # fmt: skip
+    rng.shuffle(fresh_search)
     settings = {"data_dir": str(bench.settings.data_dir), "base_uri": bench.settings.base_uri}
     with app_server(settings, "bench-site-server") as port:
         _python_load(port, practice_paths[:20] + search_paths[:20], 2.0)  # warm up
-        for label, paths in (("practice page", practice_paths), ("faceted search page", search_paths)):
+        for label, paths in (("practice page", practice_paths), ("faceted search page", search_paths),
+                             ("practice page, not cached", fresh), ("faceted search page, not cached", fresh_search)):  # fmt: skip
             rate, latency, tool = _load(port, paths, SECONDS)
             bench.rows.append(
                 Row(SECTION, f"server: {label}, {CONNECTIONS} connections", rate_text(rate, "requests/s"),

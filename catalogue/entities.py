@@ -36,6 +36,7 @@ _DCT = "http://purl.org/dc/terms/"
 _FOAF = "http://xmlns.com/foaf/0.1/"
 _GPC = "https://w3id.org/gpc/ns#"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING_NODE = ox.NamedNode(_XSD_STRING)
 _CONTACT = ox.NamedNode(f"{_DCAT}contactPoint")
 _TOPIC = ox.NamedNode(f"{_FOAF}primaryTopic")
 _NAMES = frozenset(ox.NamedNode(p) for p in (f"{_FOAF}name", f"{_DCT}title", f"{_GPC}acronym"))
@@ -76,13 +77,18 @@ class EntityView:
 def _rdflib_term(term: OxTerm) -> Node:
     # The same terms the store's rdflib conversion gives, so models read alike.
     if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
+        return _uriref(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
     datatype = term.datatype.value
     return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+
+
+@lru_cache(maxsize=8192)
+def _uriref(iri: str) -> URIRef:
+    return URIRef(iri)  # predicates and concepts: the same few hundred on every entity
 
 
 def _ox_term(term: Node) -> OxTerm:
@@ -110,7 +116,7 @@ def construct_triples(store: Store, sparql: str) -> list[ox.Triple]:
     out = []
     for t in native.query(sparql, use_default_graph_as_union=True):  # type: ignore[union-attr]
         obj = t.object
-        if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+        if type(obj) is ox.Literal and obj.language is None and obj.datatype != _XSD_STRING_NODE:
             t = ox.Triple(t.subject, t.predicate, _as_construct_gives(obj))
         out.append(t)
     return out
@@ -141,16 +147,20 @@ _NAME_FILTER = f"FILTER(?p IN (<{_FOAF}name>, <{_DCT}title>, <{_GPC}acronym>))"
 
 
 def _document_query(uris: Sequence[str]) -> str:
-    # documents._entity's four parts, for many entities at once; the names of
-    # linked IRIs come from `Linked.names` (the same few thousand each time),
-    # only blank nodes' here.
+    # documents._entity's parts, for many entities at once, but the names of
+    # what they link to: those of IRIs come from `Linked.names` (the same few
+    # thousand each time), those of blank nodes from `_blank_names_query`.
     v = _values(uris)
     return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
       {{ VALUES ?u {{ {v} }} ?u ?p ?o BIND(?u AS ?s) }}
       UNION {{ VALUES ?u {{ {v} }} ?u <{_DCAT}contactPoint> ?s . ?s ?p ?o }}
       UNION {{ VALUES ?u {{ {v} }} ?s <{_FOAF}primaryTopic> ?u ; ?p ?o }}
-      UNION {{ VALUES ?u {{ {v} }} ?u ?link ?s . FILTER(isBlank(?s)) ?s ?p ?o . {_NAME_FILTER} }}
     }}"""
+
+
+def _blank_names_query(uris: Sequence[str]) -> str:
+    return f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+      VALUES ?u {{ {_values(uris)} }} ?u ?link ?s . FILTER(isBlank(?s)) ?s ?p ?o . {_NAME_FILTER} }}"""
 
 
 def _names_query(iris: Sequence[str]) -> str:
@@ -172,10 +182,20 @@ class _Triples:
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
         self.by_subject: dict[OxTerm, list[ox.Triple]] = defaultdict(list)
         self.topics: dict[OxTerm, list[OxTerm]] = defaultdict(list)  # entity -> its catalogue records
+        self.add(triples)
+
+    def add(self, triples: Iterable[ox.Triple]) -> None:
+        seen = {t for ts in self.by_subject.values() for t in ts} if self.by_subject else set()
         for triple in dict.fromkeys(triples):  # a fact two records share comes once, as in a graph
+            if triple in seen:
+                continue
             self.by_subject[triple.subject].append(triple)
             if triple.predicate == _TOPIC:
                 self.topics[triple.object].append(triple.subject)
+
+    def with_blank_targets(self, nodes: Iterable[ox.NamedNode]) -> list[str]:
+        """The entities that point at blank nodes (rare: their names need a query)."""
+        return [n.value for n in nodes if any(isinstance(t.object, ox.BlankNode) for t in self.by_subject.get(n, []))]
 
     def description(self, node: ox.NamedNode) -> list[ox.Triple]:
         """The entity's own triples, then its contact point's."""
@@ -210,17 +230,17 @@ class _Graph:
     graph cost more than everything else in loading a page."""
 
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self._objects: dict[tuple[str, str], list[OxTerm]] = defaultdict(list)
+        self._objects: dict[tuple[OxTerm, OxTerm], list[OxTerm]] = defaultdict(list)
         for t in triples:
-            if not isinstance(t.subject, ox.Triple):
-                self._objects[(str(t.subject), t.predicate.value)].append(t.object)  # type: ignore[arg-type]
+            self._objects[(t.subject, t.predicate)].append(t.object)  # type: ignore[index]
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._objects.values())
 
-    def _key(self, subject: Node, predicate: Node) -> tuple[str, str]:
-        node = f"<{subject}>" if isinstance(subject, URIRef) else f"_:{subject}"
-        return (node, str(predicate))
+    @staticmethod
+    def _key(subject: Node, predicate: Node) -> tuple[OxTerm, OxTerm]:
+        node = _ox_iri(str(subject)) if isinstance(subject, URIRef) else ox.BlankNode(str(subject))
+        return (node, _ox_iri(str(predicate)))
 
     def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
         return (_rdflib_term(o) for o in self._objects.get(self._key(subject, predicate), []))
@@ -228,6 +248,11 @@ class _Graph:
     def value(self, subject: Node, predicate: Node) -> Node | None:
         found = self._objects.get(self._key(subject, predicate))
         return _rdflib_term(found[0]) if found else None
+
+
+@lru_cache(maxsize=4096)
+def _ox_iri(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
 
 
 def _entity_of(triples: list[ox.Triple], uri: str, uris: Uris) -> Entity | None:
@@ -372,6 +397,9 @@ def load_views(
         chunk = [k for k in chunk if k not in unsafe]
         entity_uris = [uris.entity(kind, key) for key in chunk]
         index = _Triples(construct_triples(store, _document_query(entity_uris)))
+        blank = index.with_blank_targets(ox.NamedNode(u) for u in entity_uris)
+        if blank:
+            index.add(construct_triples(store, _blank_names_query(blank)))
         linked.fetch_names(t for uri in entity_uris for t in index.targets(ox.NamedNode(uri)))
         views: list[EntityView] = []
         for key, uri in zip(chunk, entity_uris, strict=True):

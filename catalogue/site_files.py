@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -45,24 +45,28 @@ def sitemaps(site_url: str, html_paths: Sequence[str]) -> list[tuple[str, bytes]
 class FileWriter:
     """Writes the build's files on a few threads, so that the file system's
     latency (creating a file took 0.1-0.5 ms here) overlaps the rendering
-    instead of adding to it. `wait()` re-raises the first failure."""
+    instead of adding to it. Files go in groups (one thread hand-over per
+    group, not per file); `wait()` re-raises the first failure."""
 
     THREADS = 4
-    BACKLOG = 512  # files in flight at most (their bytes are held until written)
+    GROUP = 12  # files handed over at once
+    BACKLOG = 64  # groups in flight at most (their bytes are held until written)
 
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future[None]] = deque()
+        self._group: list[tuple[Path, bytes, bool]] = []
         self._dirs: set[Path] = set()  # folders known to exist
 
     def create(self, target: Path, data: bytes) -> None:
         """A file the last build did not write (replaced if it is there after all)."""
-        self._submit(self._create, target, data)
+        self._add(target, data, False)
 
     def replace(self, target: Path, data: bytes) -> None:
-        self._submit(self._replace, target, data)
+        self._add(target, data, True)
 
     def wait(self) -> None:
+        self._hand_over()
         while self._pending:
             self._pending.popleft().result()
 
@@ -74,12 +78,27 @@ class FileWriter:
                 self._pool.shutdown()
                 self._pool = None
 
-    def _submit(self, job: Callable[[Path, bytes], None], target: Path, data: bytes) -> None:
+    def _add(self, target: Path, data: bytes, replace: bool) -> None:
+        self._group.append((target, data, replace))
+        if len(self._group) >= self.GROUP:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if not self._group:
+            return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
         while len(self._pending) >= self.BACKLOG:
             self._pending.popleft().result()
-        self._pending.append(self._pool.submit(job, target, data))
+        self._pending.append(self._pool.submit(self._write_group, self._group))
+        self._group = []
+
+    def _write_group(self, group: list[tuple[Path, bytes, bool]]) -> None:
+        for target, data, replace in group:
+            if replace:
+                self._replace(target, data)
+            else:
+                self._create(target, data)
 
     def _create(self, target: Path, data: bytes) -> None:
         # One open and no stat in the usual case: the file is new.

@@ -29,6 +29,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pydantic_core
+
 import catalogue
 
 from .core import Catalogue
@@ -200,15 +202,19 @@ class SiteBuilder:
 
     def _entities(self, since: str | None = None) -> dict[str, str]:
         """uri -> kind of every entity (or of those in records changed after `since`)."""
-        values = " ".join(f"<{c}>" for c in _CLASSES)
-        changed = ""
-        if since is not None:
-            literal = json.dumps(since)
-            changed = f'?g <{_MODIFIED}> ?m . FILTER(?m > {literal}^^<http://www.w3.org/2001/XMLSchema#dateTime>)'
+        if since is None:
+            values = " ".join(f"<{c}>" for c in _CLASSES)
+            rows = self.cat.store.select(f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e a ?t . VALUES ?t {{ {values} }} }} }}")
+            return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows}
+        # Without a VALUES list of classes here: with one, Oxigraph started from
+        # every typed node (0.4 s at 10,000 practices) instead of the few changed records (10 ms).
+        literal = json.dumps(since)
         rows = self.cat.store.select(
-            f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ {changed} ?e a ?t . VALUES ?t {{ {values} }} }} }}"
+            f"""SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{
+                  ?g <{_MODIFIED}> ?m . FILTER(?m > {literal}^^<http://www.w3.org/2001/XMLSchema#dateTime>)
+                  ?e a ?t }} }}"""
         )
-        return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows}
+        return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows if str(r["t"]) in _CLASSES}
 
     # --- rendering ------------------------------------------------------------------
 
@@ -252,7 +258,7 @@ class SiteBuilder:
             self.report.pages += 1
         base = Links(static=True)
         twin = json_twin(view, base.url(kind, key)).model_dump(mode="json", exclude_none=True)
-        self._write(record, base.twin(kind, key, "json")[1:], _json_bytes(twin), previous.files)
+        self._write(record, base.twin(kind, key, "json")[1:], _twin_bytes(twin), previous.files)
         for extension, data in rdf_twins(self.cat.store, self.cat.uris, view).items():
             self._write(record, base.twin(kind, key, extension)[1:], data, previous.files)
         if kind == "practice":  # listings sort by title: a new title moves the practice between their pages
@@ -558,6 +564,20 @@ def _worker_batch(
     counts = {"pages": r.pages, "files_written": r.files_written, "files_unchanged": r.files_unchanged,
               "files_removed": r.files_removed}  # fmt: skip
     return builder._results, counts, builder.pages_changed
+
+
+def _twin_bytes(data: dict[str, object]) -> bytes:
+    """`_json_bytes` of a JSON twin (no floats in it), by pydantic's writer:
+    the same bytes in a third of the time (json's indenting writer is Python)."""
+    return pydantic_core.to_json(_sorted_keys(data), indent=1) + b"\n"
+
+
+def _sorted_keys(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
 
 
 def _json_bytes(data: object) -> bytes:

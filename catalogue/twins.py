@@ -10,6 +10,7 @@ bytes); where that module is absent, the entity's triples from
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 import pyoxigraph as ox
@@ -81,15 +82,38 @@ def document_twins(triples: list[ox.Triple]) -> dict[str, bytes]:
     from .rdf_formats import by_extension, serialize_triples
     from .rdf_output import PREFIX_MAP
 
-    iris = {t.value for tr in triples for t in (tr.subject, tr.predicate, tr.object) if isinstance(t, ox.NamedNode)}
-    iris |= {t.datatype.value for tr in triples if isinstance(t := tr.object, ox.Literal)}
-    prefixes = {name: ns for name, ns in PREFIX_MAP.items() if any(iri.startswith(ns) for iri in iris)}
+    used = _used_prefixes(triples)
+    prefixes = {name: ns for name, ns in PREFIX_MAP.items() if name in used}
     out = {}
     for ext in RDF_FORMATS:
         fmt = by_extension(ext)
         assert fmt is not None
         out[ext] = serialize_triples(triples, fmt, prefixes)
     return out
+
+
+def _used_prefixes(triples: list[ox.Triple]) -> set[str]:
+    """Names of the prefixes whose namespace starts an IRI of the triples
+    (datatypes included), as rdf_output.graph_bytes chooses them."""
+    iris: set[str] = set()
+    for triple in triples:
+        subject, obj = triple.subject, triple.object
+        if isinstance(subject, ox.NamedNode):
+            iris.add(subject.value)
+        iris.add(triple.predicate.value)
+        if isinstance(obj, ox.NamedNode):
+            iris.add(obj.value)
+        elif isinstance(obj, ox.Literal):
+            iris.add(obj.datatype.value)
+    return {name for iri in iris for name in _prefixes_of(iri)}
+
+
+@lru_cache(maxsize=65_536)
+def _prefixes_of(iri: str) -> tuple[str, ...]:
+    # Predicates, classes, concepts and datatypes recur on every page.
+    from .rdf_output import PREFIX_MAP
+
+    return tuple(name for name, ns in PREFIX_MAP.items() if iri.startswith(ns))
 
 
 def rdf_twin(view: EntityView, uris: Uris, extension: str) -> bytes:

@@ -93,6 +93,11 @@ class Links:
 
     def url(self, name: str, key: str = "", params: Params | None = None) -> str:
         """The URL of a page: `url("practice", "k")`, `url("search", params={"q": "x"})`."""
+        if not params:  # most links of a page: the same few on every page
+            return _plain_url(self, name, key)
+        return self._url(name, key, params)
+
+    def _url(self, name: str, key: str, params: Params | None) -> str:
         pairs = _pairs(params or {})
         path = _PATHS[name].format(key=quote(key, safe=""))
         if self.static:
@@ -141,6 +146,11 @@ class Links:
         if path == "/openapi.json":
             return path  # written by the static build too
         return self.api_base.rstrip("/") + path if self.api_base else None
+
+
+@lru_cache(maxsize=65_536)
+def _plain_url(links: Links, name: str, key: str) -> str:
+    return links._url(name, key, None)
 
 
 @lru_cache(maxsize=256)

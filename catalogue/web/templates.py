@@ -3,16 +3,20 @@ the static site builder (one renderer, two outputs)."""
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 import catalogue
 
 from . import alternates, formats
+from ..index import Hit
 from .i18n import LANGUAGES, translations
 from .links import Links, linkable
 from .static_gettext import StaticGettext
@@ -56,12 +60,14 @@ def _environment(lang: str) -> jinja2.Environment:
         concept=lambda facet, code: formats.concept(facet, code, lang),
         # RDF twins and schema.org data in every page's head (issue 5).
         page_alternates=alternates.links_for,
+        fragments={"text_section": text_section, "paragraphs": paragraphs, "concept_list": concept_list,
+                   "outlink": outlink, "hit_item": hit_item, "entity_links": entity_links},  # fmt: skip
         page_schema_org=alternates.data_for,
     )
     env.filters.update(
-        number=lambda v: formats.number(v, lang),
+        number=lambda v: _number(v, lang),
         money=lambda v: formats.money(v, lang),
-        day=lambda v: formats.day(v, lang),
+        day=lambda v: _day(v.date() if isinstance(v, datetime) else v, lang),
         moment=lambda v: formats.moment(v, lang),
         concept=lambda code, facet: formats.concept(facet, code, lang),
         langattr=lang_attribute,
@@ -70,9 +76,22 @@ def _environment(lang: str) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=1024)
 def lang_attribute(tag: str | None) -> Markup:
     """` lang="xx"` for a known language tag, nothing otherwise."""
     return Markup(' lang="%s"') % tag if tag else Markup("")
+
+
+# Babel's formatting is slow next to a page's other work, and a build shows
+# the same few dates (the day of a harvest) and counts on most of its pages.
+@lru_cache(maxsize=4096)
+def _day(value: date, lang: str) -> str:
+    return formats.day(value, lang)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _number(value: int | float | Decimal, lang: str) -> str:
+    return formats.number(value, lang)
 
 
 def pick(texts: dict[str, str], lang: str) -> tuple[str, str]:
@@ -93,3 +112,85 @@ def templates(lang: str = "en") -> Jinja2Templates:
 @cache
 def _templates(lang: str) -> Jinja2Templates:
     return Jinja2Templates(env=environment(lang))
+
+
+# --- fragments drawn on most pages -------------------------------------------------
+#
+# The hottest macros of `_macros.html` (several on every practice page, fifty
+# on a listing page), written in Python: a Jinja macro call cost more than
+# the markup it returns. `_macros.html` exports these under the macros' names,
+# so templates call `m.text_section(...)` as before. Every value goes through
+# `escape` (or `Markup %`, which escapes its arguments), as `{{ }}` does.
+
+
+@jinja2.pass_context
+def text_section(ctx: jinja2.runtime.Context, texts: dict[str, str], id: str, heading: str) -> Markup:  # noqa: A002
+    """A heading and the text in the page's language (nothing without text)."""
+    tag, value = pick(texts, ctx.resolve_or_missing("lang"))
+    if not value:
+        return Markup("")
+    i = escape(id)
+    return Markup(
+        f'<section class="text-section" aria-labelledby="{i}">\n  <h2 id="{i}">{escape(heading)}</h2>\n'
+        f"  <div{lang_attribute(tag)}>{paragraphs(value)}</div>\n</section>\n"
+    )
+
+
+def paragraphs(text: str) -> Markup:
+    """Text with blank lines between paragraphs, as <p>s."""
+    return Markup("".join(f"<p>{escape(part.strip())}</p>" for part in text.split("\n\n") if part.strip()))
+
+
+@jinja2.pass_context
+def concept_list(ctx: jinja2.runtime.Context, facet: str, codes: list[str], linked: bool = False) -> Markup:
+    """Concept labels separated by commas, linked to their listings when asked."""
+    label = ctx.environment.filters["concept"]
+    if not linked:
+        return Markup(", ".join(escape(label(code, facet)) for code in codes))
+    links = ctx.resolve_or_missing("links")
+    return Markup(", ".join(f'<a href="{escape(links.url(facet, code))}">{escape(label(code, facet))}</a>' for code in codes))
+
+
+def outlink(url: str, text: str | None = None) -> Markup:
+    """A harvested URL: a link when it is http(s) or mailto, else inert text."""
+    if linkable(url):
+        return Markup(f'<a href="{escape(url)}" rel="nofollow noopener noreferrer" class="external">{escape(text or url)}</a>')
+    if text and text != url:
+        return Markup(f'<span class="inert">{escape(text)} <code>{escape(url)}</code></span>')
+    return Markup(f'<span class="inert">{escape(url)}</span>')
+
+
+@jinja2.pass_context
+def hit_item(ctx: jinja2.runtime.Context, hit: Hit, heading: str = "h3") -> Markup:
+    """One result of a search or listing: title, snippet (the index's HTML,
+    escaped there), classification."""
+    href = ctx.resolve_or_missing("links").entity(hit.uri, ctx.resolve_or_missing("site").base_uri)
+    h = escape(heading)
+    out = f'<li class="result">\n  <{h} class="result-title"><a href="{escape(href)}"{lang_attribute(hit.lang)}>{escape(hit.title)}</a></{h}>\n'
+    if hit.snippet:
+        out += f'<p class="snippet"{lang_attribute(hit.snippet_lang)}>{hit.snippet}</p>'
+    facets = hit.facets
+    if facets.get("country") or facets.get("theme") or facets.get("maturity"):
+        label = ctx.environment.filters["concept"]
+        tags = [("country", " tag-country", facets.get("country", ())), ("maturity", " tag-maturity", facets.get("maturity", ())),
+                ("theme", "", facets.get("theme", ())[:3])]  # fmt: skip
+        items = "".join(f'<li class="tag{css}">{escape(label(c, facet))}</li>' for facet, css, codes in tags for c in codes)
+        classification = escape(_static(ctx)("Classification"))
+        out += f'  <ul class="tags" aria-label="{classification}">\n{items}  </ul>\n'
+    return Markup(out + "</li>")
+
+
+@jinja2.pass_context
+def entity_links(ctx: jinja2.runtime.Context, uris: list[str], names: dict[str, str]) -> Markup:
+    """Entities by name, linked to their pages where they are ours."""
+    links, base = ctx.resolve_or_missing("links"), ctx.resolve_or_missing("site").base_uri
+    out = []
+    for uri in uris:
+        href, name = links.entity(uri, base), escape(names.get(uri, uri))
+        out.append(f'<a href="{escape(href)}">{name}</a>' if href else str(name))
+    return Markup("; ".join(out))
+
+
+def _static(ctx: jinja2.runtime.Context) -> Callable[[str], str]:
+    """The environment's gettext for messages without variables (StaticGettext's)."""
+    return ctx.environment.static_gettext  # type: ignore[attr-defined,no-any-return]
