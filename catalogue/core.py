@@ -52,6 +52,7 @@ class Catalogue:
         self.read_only = read_only
         self._store: Store | None = None
         self._engine: SearchEngine | None = None
+        self._engine_stamp: tuple[int, int] | None = None  # the CURRENT pointer when the engine was opened
 
     # --- parts ------------------------------------------------------------
 
@@ -73,13 +74,25 @@ class Catalogue:
 
     @property
     def engine(self) -> SearchEngine:
+        # A `catalogue reindex` in another process swaps the pointer (and
+        # removes the old generation): follow it, one stat per access.
+        if self._engine is not None and self._pointer_stamp() != self._engine_stamp:
+            self.reopen_engine()
         if self._engine is None:
             path = self._current_generation()
             path.mkdir(parents=True, exist_ok=True)
             self._engine = open_engine(self.settings.search_engine, path)
             if not (self.engine_root / _POINTER).exists():
                 self._swap_pointer(path.name)
+            self._engine_stamp = self._pointer_stamp()
         return self._engine
+
+    def _pointer_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.engine_root / _POINTER).stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns)  # os.replace gives a new inode
 
     def _swap_pointer(self, generation: str) -> None:
         tmp = self.engine_root / f"{_POINTER}.tmp"
