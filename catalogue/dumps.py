@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from .rdf_output import PREFIX_MAP
 from .self_description import Counts, DumpFile
 from .settings import Settings
-from .store import Store
+from .store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def refresh_after_harvest(store: Store, settings: Settings, changed: bool) -> No
         return
     try:
         write_dumps(store, settings)
-    except (OSError, ValueError, SyntaxError) as exc:
+    except (OSError, ValueError, SyntaxError, StoreError) as exc:  # a remote store may fail its export
         log.error("could not write the dumps to %s: %s", settings.dumps_dir, exc)
 
 

@@ -23,11 +23,12 @@ from datetime import datetime
 from functools import lru_cache
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import URIRef
 from rdflib.term import Node
 
 from .mapping import MappingError, from_graph
 from .models import Entity, Organisation, Practice, Project
+from .rdfterms import to_oxigraph, to_rdflib
 from .store import Store
 from .uris import Uris
 
@@ -74,36 +75,6 @@ class EntityView:
 # --- reading triples ----------------------------------------------------------------
 
 
-def _rdflib_term(term: OxTerm) -> Node:
-    # The same terms the store's rdflib conversion gives, so models read alike.
-    if isinstance(term, ox.NamedNode):
-        return _uriref(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
-
-
-@lru_cache(maxsize=8192)
-def _uriref(iri: str) -> URIRef:
-    return URIRef(iri)  # predicates and concepts: the same few hundred on every entity
-
-
-def _ox_term(term: Node) -> OxTerm:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    assert isinstance(term, Literal)
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
 def construct_triples(store: Store, sparql: str) -> list[ox.Triple]:
     """A CONSTRUCT's triples as pyoxigraph terms, with the values
     `Store.construct` would give. On the embedded store the query runs on
@@ -112,7 +83,7 @@ def construct_triples(store: Store, sparql: str) -> list[ox.Triple]:
     native = getattr(store, "oxigraph", None)
     if not isinstance(native, ox.Store):
         graph = store.construct(sparql)
-        return [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph]  # type: ignore[arg-type]
+        return [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph]  # type: ignore[arg-type]
     out = []
     for t in native.query(sparql, use_default_graph_as_union=True):  # type: ignore[union-attr]
         obj = t.object
@@ -128,11 +99,7 @@ def _as_construct_gives(literal: ox.Literal) -> ox.Literal:
     which writes some values in its own canonical form (Oxigraph writes
     `...27.04821Z` where rdflib writes `...27.048210+00:00`); the twins must
     be the bytes the linked-data routes serve."""
-    try:
-        from .store.oxigraph import to_rdflib
-    except ImportError:  # pragma: no cover - the embedded store ships with the package
-        to_rdflib = _rdflib_term
-    return _ox_term(to_rdflib(literal))
+    return to_oxigraph(to_rdflib(literal))
 
 
 def _safe(uri: str) -> bool:
@@ -243,11 +210,11 @@ class _Graph:
         return (node, _ox_iri(str(predicate)))
 
     def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
-        return (_rdflib_term(o) for o in self._objects.get(self._key(subject, predicate), []))
+        return (to_rdflib(o) for o in self._objects.get(self._key(subject, predicate), []))
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
         found = self._objects.get(self._key(subject, predicate))
-        return _rdflib_term(found[0]) if found else None
+        return to_rdflib(found[0]) if found else None
 
 
 @lru_cache(maxsize=4096)

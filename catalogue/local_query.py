@@ -1,7 +1,8 @@
-"""`catalogue query`: SPARQL on the local store, with the screening and the
-answer formats of /sparql. The store is opened read-only, so it works while
-`catalogue serve` holds it. With a timeout, the query runs in one worker
-process (killed past the limit), as on the endpoint; without one, here.
+"""`catalogue query`: SPARQL on the catalogue's store, with the screening and
+the answer formats of /sparql. The embedded store is opened read-only, so it
+works while `catalogue serve` holds it; with a timeout, the query runs in one
+worker process (killed past the limit), as on the endpoint; without one, here.
+A remote store gets the query, as /sparql forwards it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ def run_query(settings: Settings, text: str, fmt: str | None = None, timeout: fl
         max_bytes=MAX_ANSWER_BYTES,
         prefixes=tuple(PREFIX_MAP.items()),
     )
+    if settings.store.startswith("sparql+"):
+        # A remote store evaluates the query itself, bounded by the timeout.
+        from .sparql_pool import QueryTimeout, RemoteQueries
+        from .store.sparql import endpoint_of
+
+        remote = RemoteQueries(endpoint_of(settings.store), timeout=timeout or settings.store_timeout)
+        try:
+            return remote.run(job)
+        except QueryTimeout:
+            return error(503, f"the query ran longer than {remote.timeout:g} seconds and was stopped")
     path: Path = settings.store_dir
     if timeout is not None:
         from .sparql_pool import QueryPool, QueryTimeout

@@ -1,5 +1,6 @@
-"""pyoxigraph terms to rdflib terms: one conversion for the store, the
-SPARQL backend and the harvesters that parse with Oxigraph."""
+"""Terms between pyoxigraph and rdflib, both ways: one conversion for the
+store, the SPARQL backend, the harvesters that parse with Oxigraph and the
+pages and twins that serialise with it."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | object) -> Node:
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     raise TermError(f"unsupported RDF term {term!r}")
+
+
+def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype is not None and str(node.datatype) != _XSD_STRING:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    raise TermError(f"unsupported RDF term {node!r}")
 
 
 def graph_of(triples: Iterable[ox.Triple | ox.Quad]) -> Graph:

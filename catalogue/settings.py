@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         default=None,
         description="SPARQL 1.1 Update endpoint of a remote store (default: its query endpoint).",
     )
+    store_graph_store_url: str | None = Field(
+        default=None,
+        description=(
+            "Graph Store Protocol endpoint of a remote store, for fast staged writes (default: derived from "
+            "Virtuoso's update URL; '' writes with SPARQL Update only)."
+        ),
+    )
     store_user: str | None = Field(default=None, description="User name for the remote store's update endpoint.")
     store_password: SecretStr | None = Field(
         default=None, description="Password for the remote store's update endpoint (set it in the environment)."

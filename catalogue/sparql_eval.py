@@ -206,7 +206,8 @@ def _answer(headers: Any, body: bytes, job: Job, cap: int) -> Answer:
     if headers.get("X-SQL-State"):  # Virtuoso's partial "anytime" answer: never a short list
         raise RemoteTimeout
     if headers.get("X-SPARQL-MaxRows"):
-        return error(422, f"The answer is larger than the store returns at once ({headers['X-SPARQL-MaxRows']} rows). Add a LIMIT.")
+        cut = headers["X-SPARQL-MaxRows"]
+        return error(422, f"The answer is larger than the store returns at once ({cut} rows). Add a LIMIT.")
     if len(body) > cap:
         return error(422, f"The answer is larger than this endpoint's limit of {job.max_bytes:,} bytes. Add a LIMIT.")
     media = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -225,7 +226,7 @@ def _refusal(status: int, detail: str) -> Answer:
     """The server's refusal as this endpoint's answer. Virtuoso answers 500 to
     queries it cannot compile (SQL state class 37) and to those it estimates
     would run past its limit (42000, "estimated execution time")."""
-    if status in (400, 404, 406, 415) or detail.startswith("Virtuoso 37000"):
+    if status == 400 or detail.startswith("Virtuoso 37000"):
         return error(400, f"The query is not valid SPARQL 1.1: {detail}")
     if "estimated execution time" in detail:
         return error(
@@ -241,26 +242,30 @@ def _first_line(data: bytes) -> str:
     return (text.splitlines()[0] if text else "no detail")[:_MESSAGE_CHARS]
 
 
+# The remote store's own term fixes, imported when first needed: the query
+# workers of the embedded store never load the SPARQL client.
+
+
 def _solutions(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
     """SPARQL JSON results with Oxigraph's term forms."""
-    from .store.sparql import _bnode_id, _canonical
-
     data = json.loads(body)
     for binding in data.get("results", {}).get("bindings", []):
         for term in binding.values():
-            _canonical_json_term(term, _bnode_id, _canonical)
+            _canonical_json_term(term)
     return ox.parse_query_results(json.dumps(data).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
 
 
-def _canonical_json_term(term: dict[str, Any], bnode_id: Any, canonical: Any) -> None:
+def _canonical_json_term(term: dict[str, Any]) -> None:
+    from .store.sparql import _bnode_id, _canonical
+
     kind = term.get("type")
     if kind == "bnode":
-        term["value"] = bnode_id(term.get("value", ""))
-    elif kind in ("literal", "typed-literal"):
+        term["value"] = _bnode_id(term.get("value", ""))
+    elif kind in ("literal", "typed-literal"):  # "typed-literal": SPARQL JSON's draft form, still sent
         term["type"] = "literal"
         datatype = term.get("datatype")
         if datatype:
-            term["value"] = canonical(term.get("value", ""), datatype)
+            term["value"] = _canonical(term.get("value", ""), datatype)
 
 
 def _canonical_term(term: Any) -> Any:

@@ -15,13 +15,13 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from pydantic import BaseModel, Field
-from rdflib import BNode, Literal, URIRef
 
 from vocab import PREFIXES
 
 from .entities import EntityView
 from .mapping import to_triples
 from .models import Organisation, Practice, Project
+from .rdfterms import to_oxigraph
 from .store import Store
 from .uris import Uris
 
@@ -32,19 +32,6 @@ RDF_FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
     "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
 }
 _PREFIXES = {name: str(ns) for name, ns in PREFIXES.items()}
-
-
-def _term(node: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
-    if isinstance(node, BNode):
-        return ox.BlankNode(str(node))
-    assert isinstance(node, Literal)
-    if node.language:
-        return ox.Literal(str(node), language=node.language)
-    if node.datatype:
-        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-    return ox.Literal(str(node))
 
 
 def rdf_twins(store: Store, uris: Uris, view: EntityView) -> dict[str, bytes]:
@@ -120,7 +107,7 @@ def rdf_twin(view: EntityView, uris: Uris, extension: str) -> bytes:
     """The entity's own triples (from the mapping) in one RDF format (`ttl`, `jsonld`, `rdf`, `nt`)."""
     _media, fmt = RDF_FORMATS[extension]
     triples = sorted(
-        (ox.Triple(_term(s), _term(p), _term(o)) for s, p, o in to_triples(view.entity, uris)),  # type: ignore[arg-type]
+        (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in to_triples(view.entity, uris)),  # type: ignore[arg-type]
         key=str,
     )
     prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else _PREFIXES

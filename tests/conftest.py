@@ -10,6 +10,7 @@ gives make_catalogue the settings of each store backend in turn.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,4 +74,15 @@ def demo_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Catalog
     cat = Catalogue(settings)
     cat.harvest(load_sources(demo_sources_path()))
     yield cat
+    cat.close()
+
+
+@pytest.fixture
+def own_catalogue(tmp_path: Path) -> Iterator[tuple[Catalogue, Path]]:
+    """The demo harvested into a catalogue of its own, with a copy of the demo sources to edit."""
+    sources = tmp_path / "demo"
+    shutil.copytree(demo_sources_path().parent, sources)
+    cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
+    cat.harvest(load_sources(sources / "sources.toml"), ["demo-projects", "demo-local-list"])
+    yield cat, sources
     cat.close()

@@ -39,3 +39,17 @@ def test_dump_bytes_depend_on_the_content_only(demo_catalogue: Catalogue, tmp_pa
     assert first == second
     assert (tmp_path / "a.nq.gz").read_bytes() == (tmp_path / "b.nq.gz").read_bytes()
     assert b".tmp" not in (tmp_path / "a.nq.gz").read_bytes()[:64]  # no temporary file name in the gzip header
+
+
+def test_a_failing_export_is_logged_and_the_harvest_stands(demo_catalogue: Catalogue, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    from catalogue.settings import Settings
+    from catalogue.store import StoreError
+
+    class FailingExport:
+        def export_nquads(self, out: object, graphs: object = None) -> None:
+            raise StoreError("the remote store cut the answer")
+
+    settings = Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test")
+    dumps.refresh_after_harvest(FailingExport(), settings, changed=True)  # type: ignore[arg-type]
+    assert "the remote store cut the answer" in caplog.text
+    assert not (settings.dumps_dir / dumps.NQUADS).exists()

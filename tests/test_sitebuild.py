@@ -180,17 +180,6 @@ def test_with_an_api_the_search_page_calls_it(demo_catalogue: Catalogue, tmp_pat
 # --- incremental builds ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def own_catalogue(tmp_path: Path) -> Iterator[tuple[Catalogue, Path]]:
-    """The demo harvested into a catalogue of its own, with a copy of the demo sources to edit."""
-    sources = tmp_path / "demo"
-    shutil.copytree(demo_sources_path().parent, sources)
-    cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
-    cat.harvest(load_sources(sources / "sources.toml"), ["demo-projects", "demo-local-list"])
-    yield cat, sources
-    cat.close()
-
-
 def test_an_unchanged_catalogue_renders_nothing(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
     cat, _sources = own_catalogue
     options = BuildOptions(out=tmp_path / "out", languages=("en",))

@@ -25,6 +25,7 @@ def open_store(settings: Settings, read_only: bool = False) -> Store:
             timeout=settings.store_timeout,
             graph_prefix=settings.base_uri,
             read_only=read_only,
+            graph_store_url=settings.store_graph_store_url,
         )
     raise StoreError(f"store {settings.store!r} is not available; use 'oxigraph' or 'sparql+http://...'")
 

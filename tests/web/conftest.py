@@ -70,7 +70,8 @@ def sparql_catalogue(
     server = request.getfixturevalue("virtuoso_server")
     server.ensure_running()
     server.clear(TEST_GRAPHS)
-    settings = Settings(data_dir=tmp_path_factory.mktemp("demo-virtuoso") / "data", base_uri="https://gpc.test", **server.settings())
+    data_dir = tmp_path_factory.mktemp("demo-virtuoso") / "data"
+    settings = Settings(data_dir=data_dir, base_uri="https://gpc.test", **server.settings())
     cat = Catalogue(settings)
     cat.harvest(load_sources(demo_sources_path()))
     yield cat

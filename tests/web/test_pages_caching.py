@@ -44,16 +44,6 @@ def test_a_cached_page_is_the_same_page(client: TestClient) -> None:
     assert client.get("/practice/no-such-thing").status_code == 404  # errors are not kept
 
 
-@pytest.fixture
-def own_catalogue(tmp_path: Path) -> Iterator[tuple[Catalogue, Path]]:
-    sources = tmp_path / "demo"
-    shutil.copytree(demo_sources_path().parent, sources)
-    cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
-    cat.harvest(load_sources(sources / "sources.toml"), ["demo-projects", "demo-local-list"])
-    yield cat, sources
-    cat.close()
-
-
 def test_a_harvest_makes_cached_pages_new(own_catalogue: tuple[Catalogue, Path]) -> None:
     cat, sources = own_catalogue
     with TestClient(create_app(cat.settings, cat)) as client:

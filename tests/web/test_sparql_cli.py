@@ -1,4 +1,4 @@
-"""`catalogue query`: SPARQL on the local store from the command line, with
+"""`catalogue query`: SPARQL on the catalogue's store from the command line, with
 the formats and the screening of /sparql (the store may be in use)."""
 
 from __future__ import annotations
@@ -85,3 +85,13 @@ def test_refusals_exit_1_with_the_reason(query: str, message: str) -> None:
 def test_unknown_format_is_a_usage_error() -> None:
     result = runner.invoke(app, ["query", "ASK {}", "--format", "yaml"])
     assert result.exit_code == 2 and "known:" in result.stderr
+
+
+def test_the_query_goes_to_the_catalogues_own_store(sparql_catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a remote store (Virtuoso), the command asks it; the local directory is not read.
+    import catalogue.cli
+
+    monkeypatch.setattr(catalogue.cli, "_settings", lambda **_: sparql_catalogue.settings)
+    result = runner.invoke(app, ["query", COUNT, "--format", "json", "--timeout", "30"])
+    assert result.exit_code == 0, result.output
+    assert int(json.loads(result.stdout)["results"]["bindings"][0]["n"]["value"]) == practices(sparql_catalogue)
