@@ -59,7 +59,7 @@ def error(status: int, message: str) -> Answer:
 
 
 class _TooLarge(Exception):
-    pass
+    """The answer passed the size limit while it was being written."""
 
 
 class _CappedBuffer:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from functools import partial
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import urlopen
@@ -26,6 +23,7 @@ from catalogue.settings import Settings
 from catalogue.site_manifest import Manifest
 from catalogue.sitebuild import MANIFEST, BuildOptions, build_site
 from catalogue.sources import load_sources
+from servers import serve_files  # tests/servers.py
 
 LANGS = ("en", "de")
 
@@ -143,21 +141,8 @@ def test_listings_are_paged_like_the_server(site: Path) -> None:
 
 @pytest.fixture
 def static_server(site: Path) -> Iterator[str]:
-    handler = partial(_QuietHandler, directory=str(site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
+    with serve_files(site) as url:
+        yield url
 
 
 def test_a_plain_static_file_server_serves_it(static_server: str) -> None:

@@ -11,23 +11,18 @@ Screenshots go to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from catalogue.core import Catalogue
 from catalogue.settings import Settings
 from catalogue.sitebuild import BuildOptions, build_site
 from catalogue.sources import load_sources
 from catalogue.web import create_app
+from servers import serve_app, serve_files  # tests/servers.py
 
 from setup_deps import CHROMIUM_ARGS, MissingDependency, ensure_axe, ensure_chromium  # beside this file
 
@@ -98,47 +93,10 @@ def no_js_page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-@contextmanager
-def _serve_app(app: Any) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none", http="h11", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="browser-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
-class _QuietFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
-
-
-@contextmanager
-def _serve_files(folder: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, name="static-files", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def site_url(demo_catalogue: Catalogue) -> Iterator[str]:
     """The demo catalogue served by the app, over real HTTP."""
-    with _serve_app(create_app(demo_catalogue.settings, demo_catalogue)) as url:
+    with serve_app(create_app(demo_catalogue.settings, demo_catalogue)) as url:
         yield url
 
 
@@ -147,7 +105,7 @@ def static_url(demo_catalogue: Catalogue, site_url: str, tmp_path_factory: pytes
     """The demo catalogue built as static files (English, French) whose search calls `site_url`'s API."""
     out = tmp_path_factory.mktemp("static") / "site"
     build_site(demo_catalogue, BuildOptions(out=out, languages=("en", "fr"), api_base=site_url))
-    with _serve_files(out) as url:
+    with serve_files(out) as url:
         yield url
 
 
@@ -157,7 +115,7 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("hostile") / "data", base_uri="https://gpc.test", sources=HOSTILE)
     cat = Catalogue(settings)
     cat.harvest(load_sources(HOSTILE))
-    with _serve_app(create_app(settings, cat)) as url:
+    with serve_app(create_app(settings, cat)) as url:
         yield url
     cat.close()
 

@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 
 from catalogue.cli import demo_sources_path
@@ -15,6 +10,7 @@ from catalogue.core import Catalogue
 from catalogue.settings import Settings
 from catalogue.sources import load_sources
 from catalogue.web import create_app
+from servers import serve_app  # tests/servers.py
 from virtuoso import TEST_GRAPHS
 
 
@@ -27,31 +23,11 @@ def client(demo_catalogue: Catalogue) -> Iterator[TestClient]:
 # --- a real server on loopback (issue 5): uvicorn in a thread on port 0, as httpx's tests do ---
 
 
-@contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 (a free port); yields the base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="none", http="h11", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def live_server(demo_catalogue: Catalogue) -> Iterator[str]:
     """The demo catalogue served over real HTTP, with a short SPARQL time limit."""
     settings = demo_catalogue.settings.model_copy(update={"sparql_timeout": 2.0, "sparql_workers": 2})
-    with serve_in_thread(create_app(settings, demo_catalogue)) as url:
+    with serve_app(create_app(settings, demo_catalogue)) as url:
         yield url
 
 
@@ -83,7 +59,7 @@ def sparql_catalogue(
 def sparql_server(sparql_catalogue: Catalogue) -> Iterator[str]:
     """`live_server` over each store backend."""
     settings = sparql_catalogue.settings.model_copy(update={"sparql_timeout": 2.0, "sparql_workers": 2})
-    with serve_in_thread(create_app(settings, sparql_catalogue)) as url:
+    with serve_app(create_app(settings, sparql_catalogue)) as url:
         yield url
 
 
