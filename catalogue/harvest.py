@@ -37,7 +37,7 @@ from . import ntriples
 from .dedupe import Deduper
 from .index import SearchEngine
 from .indexing import IndexFeeder, practice_doc
-from .mapping import MappingError, record_triples, run_triples, to_triples
+from .mapping import MappingError, record_lines, run_lines, to_lines
 from .models import (
     CatalogRecord,
     Counts,
@@ -538,8 +538,8 @@ class HarvestRunner:
         item = deduper.resolve(item, previous.primary_topic if previous else None)
         primary = self.uris.entity(item.entities[0].kind, item.entities[0].key)
         try:
-            triples = (t for e in item.entities for t in to_triples(e, self.uris))
-            entity_lines = sorted(set(ntriples.lines(triples)) | set(_own_lines(item.source_lines, primary)))
+            mapped = {line for e in item.entities for line in to_lines(e, self.uris)}
+            entity_lines = sorted(mapped.union(_own_lines(item.source_lines, primary)))
         except MappingError as exc:
             self._fail(state, item.original_id, item.original_url, str(exc))
             return
@@ -563,7 +563,7 @@ class HarvestRunner:
             content_hash=digest,
             run=state.run_uri,
         )
-        lines = entity_lines + ntriples.lines(record_triples(graph, record, self.uris))
+        lines = entity_lines + record_lines(graph, record, self.uris)
         status = "changed" if previous is not None else "new"
         state.batch.append(_Pending(RecordWrite(graph, lines), item, status, digest, previous.primary_topic if previous else None))
 
@@ -713,7 +713,7 @@ class HarvestRunner:
             self._reindex(merged, emptied)
 
     def _record_run(self, state: _RunState) -> None:
-        lines = ntriples.lines(run_triples(state.run_uri, state.run, self.uris))
+        lines = run_lines(state.run_uri, state.run, self.uris)
         self.store.add_to_graph(self.uris.runs_graph, lines)
 
 

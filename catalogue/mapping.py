@@ -1,9 +1,9 @@
 """Model <-> RDF for the application profile (docs/profile.md).
 
 Each entity kind is described once, as a table of fields: the field's model
-name, its RDF property and how its values are written. `to_triples` and
-`from_graph` both read the same table, so the two directions cannot drift
-apart. No I/O happens here.
+name, its RDF property and how its values are written. `to_lines` (model
+to canonical N-Triples, as the store holds it) and `from_graph` both read the
+same table, so the two directions cannot drift apart. No I/O happens here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDF, RDFS, XSD
 
@@ -36,7 +37,9 @@ from vocab import (
 from pydantic import ValidationError
 
 from .models import CatalogRecord, Entity, HarvestRun, Organisation, Practice, Project, explain
+from . import ntriples as nt
 from .ntriples import Triple
+from .rdfterms import to_rdflib
 from .uris import Uris
 
 
@@ -127,41 +130,42 @@ class MappingError(ValueError):
 # --- model -> RDF ---------------------------------------------------------
 
 
-def _language_uri(code: str) -> URIRef:
+def _language_iri(code: str) -> str:
     authority = vocab.language_codes().get(code)
     if authority is None:
         raise MappingError(f"language {code!r} is not in the EU language table")
-    return EU_LANGUAGE[authority]
+    return nt.iri(f"{EU_LANGUAGE}{authority}")
 
 
-def _write(field: Field, value: Any, uris: Uris) -> Iterable[Any]:
+def _write(field: Field, value: Any, uris: Uris) -> Iterable[str]:
+    """The field's objects as N-Triples terms."""
     codec = field.codec
     if codec == "text":
-        return (Literal(text, lang=lang) for lang, text in value.items())
+        return (nt.literal(text, lang) for lang, text in value.items())
     if codec == "keywords":
-        return (Literal(w, lang=lang) for lang, words in value.items() for w in words)
+        return (nt.literal(w, lang) for lang, words in value.items() for w in words)
     if codec == "strings":
-        return (Literal(v) for v in value)
+        return (nt.literal(v) for v in value)
     if codec == "string":
-        return (Literal(value),)
+        return (nt.literal(value),)
     if codec == "codes":
-        return (URIRef(field.target + v) for v in value)
+        return (nt.iri(field.target + v) for v in value)
     if codec == "code":
-        return (URIRef(field.target + value),)
+        return (nt.iri(field.target + value),)
     if codec == "languages":
-        return (_language_uri(v) for v in value)
+        return (_language_iri(v) for v in value)
     if codec == "refs":
-        return (URIRef(uris.entity(field.target, v)) for v in value)
+        return (nt.iri(uris.entity(field.target, v)) for v in value)
     if codec == "ref":
-        return (URIRef(uris.entity(field.target, value)),)
+        return (nt.iri(uris.entity(field.target, value)),)
     if codec == "iris":
-        return (URIRef(v) for v in value)
+        return (nt.iri(v) for v in value)
     if codec == "iri":
-        return (URIRef(value),)
+        return (nt.iri(value),)
     if codec == "date":
-        return (Literal(value.isoformat(), datatype=XSD.date),)
+        return (nt.literal(value.isoformat(), datatype=_XSD_DATE),)
     if codec == "decimal":
-        return (Literal(_decimal_text(value), datatype=XSD.decimal),)
+        return (nt.literal(_decimal_text(value), datatype=_XSD_DECIMAL),)
     raise AssertionError(f"unknown codec {codec}")
 
 
@@ -175,32 +179,52 @@ def entity_uri(entity: Entity, uris: Uris) -> URIRef:
     return URIRef(uris.entity(entity.kind, entity.key))
 
 
-def to_triples(entity: Entity, uris: Uris) -> list[Triple]:
-    """The triples describing one entity."""
-    subject = entity_uri(entity, uris)
-    triples: list[Triple] = [(subject, RDF.type, cls) for cls in CLASSES[entity.kind]]
-    for field in FIELDS[entity.kind]:
+def to_lines(entity: Entity, uris: Uris) -> list[str]:
+    """The entity's description as canonical N-Triples lines (sorted, unique):
+    what the store holds and what the content hash is taken over. Written as
+    text directly, without rdflib terms: this is the harvest's hot path."""
+    subject = nt.iri(uris.entity(entity.kind, entity.key))
+    out = [f"{subject} {_RDF_TYPE} {cls} ." for cls in _CLASS_TERMS[entity.kind]]
+    for field, predicate in _FIELD_TERMS[entity.kind]:
         value = getattr(entity, field.name)
         if value is None or value == [] or value == {}:
             continue
-        triples.extend((subject, field.predicate, obj) for obj in _write(field, value, uris))
+        out.extend(f"{subject} {predicate} {obj} ." for obj in _write(field, value, uris))
     if isinstance(entity, Practice) and entity.contact is not None:
-        triples.extend(_contact_triples(subject, entity))
-    return triples
+        out.extend(_contact_lines(subject, entity))
+    return sorted(set(out))
 
 
-def _contact_triples(subject: URIRef, practice: Practice) -> list[Triple]:
+def to_triples(entity: Entity, uris: Uris) -> list[Triple]:
+    """The same description as rdflib triples (for graphs and serialisers)."""
+    return _triples_of(to_lines(entity, uris))
+
+
+def _contact_lines(subject: str, practice: Practice) -> list[str]:
     contact = practice.contact
     assert contact is not None
-    node = URIRef(f"{subject}#contact")
-    triples: list[Triple] = [(subject, DCAT.contactPoint, node), (node, RDF.type, VCARD.Kind)]
+    node = subject[:-1] + "#contact>"
+    out = [f"{subject} {nt.iri(str(DCAT.contactPoint))} {node} .", f"{node} {_RDF_TYPE} {nt.iri(str(VCARD.Kind))} ."]
     if contact.name:
-        triples.append((node, VCARD.fn, Literal(contact.name)))
+        out.append(f"{node} {nt.iri(str(VCARD.fn))} {nt.literal(contact.name)} .")
     if contact.email:
-        triples.append((node, VCARD.hasEmail, URIRef(f"mailto:{contact.email}")))
+        out.append(f"{node} {nt.iri(str(VCARD.hasEmail))} {nt.iri(f'mailto:{contact.email}')} .")
     if contact.url:
-        triples.append((node, VCARD.hasURL, URIRef(contact.url)))
-    return triples
+        out.append(f"{node} {nt.iri(str(VCARD.hasURL))} {nt.iri(contact.url)} .")
+    return out
+
+
+def _triples_of(lines: list[str]) -> list[Triple]:
+    parsed = ox.parse("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in parsed]
+
+
+_XSD_DATE = str(XSD.date)
+_XSD_DECIMAL = str(XSD.decimal)
+_XSD_DATETIME = str(XSD.dateTime)
+_RDF_TYPE = nt.iri(str(RDF.type))
+_CLASS_TERMS = {kind: tuple(nt.iri(str(c)) for c in classes) for kind, classes in CLASSES.items()}
+_FIELD_TERMS = {kind: tuple((f, nt.iri(str(f.predicate))) for f in fields) for kind, fields in FIELDS.items()}
 
 
 # --- RDF -> model ---------------------------------------------------------
@@ -302,49 +326,52 @@ def _read_contact(graph: Graph, subject: URIRef) -> dict[str, str] | None:
 # --- catalogue records and runs -------------------------------------------
 
 
-def record_triples(record_uri: str, record: CatalogRecord, uris: Uris) -> list[Triple]:
-    node = URIRef(record_uri)
-    triples: list[Triple] = [
-        (node, RDF.type, DCAT.CatalogRecord),
-        (node, FOAF.primaryTopic, URIRef(record.primary_topic)),
-        (node, DCTERMS.source, URIRef(uris.source(record.source))),
-        (node, GPC.originalIdentifier, Literal(record.original_id)),
-        (node, DCTERMS.issued, _datetime(record.first_seen)),
-        (node, DCTERMS.modified, _datetime(record.modified)),
-        (node, GPC.recordStatus, GPC.Active if record.status == "active" else GPC.Withdrawn),
-        (node, GPC.contentHash, Literal(record.content_hash)),
+def record_lines(record_uri: str, record: CatalogRecord, uris: Uris) -> list[str]:
+    """The catalogue record's own description (canonical N-Triples lines)."""
+    node = nt.iri(record_uri)
+    pairs = [
+        (RDF.type, nt.iri(str(DCAT.CatalogRecord))),
+        (FOAF.primaryTopic, nt.iri(record.primary_topic)),
+        (DCTERMS.source, nt.iri(uris.source(record.source))),
+        (GPC.originalIdentifier, nt.literal(record.original_id)),
+        (DCTERMS.issued, _datetime(record.first_seen)),
+        (DCTERMS.modified, _datetime(record.modified)),
+        (GPC.recordStatus, nt.iri(str(GPC.Active if record.status == "active" else GPC.Withdrawn))),
+        (GPC.contentHash, nt.literal(record.content_hash)),
     ]
     if record.original_url:
-        triples.append((node, GPC.originalUrl, Literal(record.original_url, datatype=XSD.anyURI)))
+        pairs.append((GPC.originalUrl, nt.literal(record.original_url, datatype=str(XSD.anyURI))))
     if record.run:
-        triples.append((node, PROV.wasGeneratedBy, URIRef(record.run)))
-    return triples
+        pairs.append((PROV.wasGeneratedBy, nt.iri(record.run)))
+    return sorted({f"{node} {nt.iri(str(p))} {o} ." for p, o in pairs})
 
 
-def _datetime(moment: datetime) -> Literal:
-    return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
+def _datetime(moment: datetime) -> str:
+    # isoformat() is the form rdflib reads these literals back in ("+00:00",
+    # not "Z"), so a record read from the store gives the lines written.
+    return nt.literal(moment.isoformat(), datatype=_XSD_DATETIME)
 
 
-def run_triples(run_uri: str, run: HarvestRun, uris: Uris) -> list[Triple]:
-    node = URIRef(run_uri)
-    triples: list[Triple] = [
-        (node, RDF.type, PROV.Activity),
-        (node, RDF.type, GPC.HarvestRun),
-        (node, PROV.used, URIRef(uris.source(run.source))),
-        (node, PROV.startedAtTime, _datetime(run.started)),
-        (node, GPC.runStatus, Literal(run.status)),
+def run_lines(run_uri: str, run: HarvestRun, uris: Uris) -> list[str]:
+    """A harvest run as a prov:Activity (canonical N-Triples lines)."""
+    node = nt.iri(run_uri)
+    lines = [
+        f"{node} {_RDF_TYPE} {nt.iri(str(PROV.Activity))} .",
+        f"{node} {_RDF_TYPE} {nt.iri(str(GPC.HarvestRun))} .",
+        f"{node} {nt.iri(str(PROV.used))} {nt.iri(uris.source(run.source))} .",
+        f"{node} {nt.iri(str(PROV.startedAtTime))} {_datetime(run.started)} .",
+        f"{node} {nt.iri(str(GPC.runStatus))} {nt.literal(run.status)} .",
     ]
     if run.ended:
-        triples.append((node, PROV.endedAtTime, _datetime(run.ended)))
+        lines.append(f"{node} {nt.iri(str(PROV.endedAtTime))} {_datetime(run.ended)} .")
     for name, count in run.counts.model_dump().items():
-        triples.append((node, GPC[name], Literal(count, datatype=XSD.integer)))
+        lines.append(f"{node} {nt.iri(str(GPC[name]))} {nt.literal(str(count), datatype=str(XSD.integer))} .")
     for n, error in enumerate(run.errors, start=1):
-        err = URIRef(f"{run_uri}#error-{n}")
-        triples.append((node, GPC.error, err))
-        triples.append((err, RDFS.comment, Literal(error.reason)))
+        err = nt.iri(f"{run_uri}#error-{n}")
+        lines.append(f"{node} {nt.iri(str(GPC.error))} {err} .")
+        lines.append(f"{err} {nt.iri(str(RDFS.comment))} {nt.literal(error.reason)} .")
         if error.original_id:
-            triples.append((err, GPC.originalIdentifier, Literal(error.original_id)))
+            lines.append(f"{err} {nt.iri(str(GPC.originalIdentifier))} {nt.literal(error.original_id)} .")
         if error.original_url:
-            triples.append((err, GPC.originalUrl, Literal(error.original_url, datatype=XSD.anyURI)))
-    return triples
-
+            lines.append(f"{err} {nt.iri(str(GPC.originalUrl))} {nt.literal(error.original_url, datatype=str(XSD.anyURI))} .")
+    return sorted(set(lines))

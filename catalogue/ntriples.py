@@ -50,6 +50,7 @@ def _escape_string(text: str) -> str:
 
 
 _IRI_FORBIDDEN = set('<>"{}|^`\\ ')
+_XSD_STRING = str(XSD.string)
 
 
 def _escape_iri(iri: str) -> str:
@@ -60,24 +61,34 @@ def _escape_iri(iri: str) -> str:
     return iri
 
 
+def iri(text: str) -> str:
+    """An IRI term from its text."""
+    return f"<{_escape_iri(text)}>"
+
+
+def literal(text: str, lang: str | None = None, datatype: str | None = None) -> str:
+    """A literal term from its lexical form (a plain string when neither
+    language nor datatype is given; xsd:string is left implicit)."""
+    lexical = f'"{_escape_string(text)}"'
+    if lang:
+        return f"{lexical}@{lang.lower()}"
+    if datatype and datatype != _XSD_STRING:
+        return f"{lexical}^^<{_escape_iri(datatype)}>"
+    return lexical
+
+
 def term(node: Node) -> str:
     """One term in N-Triples syntax."""
     # Exact type checks first: isinstance over rdflib's class tree showed
     # in harvest profiles.
     kind = type(node)
     if kind is URIRef:
-        return f"<{_escape_iri(str(node))}>"
+        return iri(str(node))
     if kind is Literal or isinstance(node, Literal):
-        lexical = f'"{_escape_string(str(node))}"'
-        language = node.language  # type: ignore[union-attr]
-        if language:
-            return f"{lexical}@{language.lower()}"
         datatype = node.datatype  # type: ignore[union-attr]
-        if datatype and datatype != XSD.string:
-            return f"{lexical}^^<{_escape_iri(str(datatype))}>"
-        return lexical
+        return literal(str(node), node.language, str(datatype) if datatype else None)  # type: ignore[union-attr]
     if isinstance(node, URIRef):  # a subclass
-        return f"<{_escape_iri(str(node))}>"
+        return iri(str(node))
     if isinstance(node, BNode):
         return f"_:{node}"
     raise TypeError(f"not an RDF term: {node!r}")

@@ -108,7 +108,7 @@ def graph_of(entity: Practice | Project | Organisation) -> Graph:
 
 
 @given(entities)
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_model_to_rdf_to_model_is_identity(entity: Practice | Project | Organisation) -> None:
     uri = URIS.entity(entity.kind, entity.key)
     assert from_graph(graph_of(entity), uri, URIS) == entity
