@@ -67,7 +67,7 @@ class HarvestProfile:
     wrapper costs well under a microsecond a call) and restores them after.
 
     Buckets: reading and validating rows (the tabular harvester), mapping to
-    triples plus canonical N-Triples and hashing, store writes, index
+    canonical N-Triples lines and hashing, store writes, index
     documents, index add, index commit, the dumps written after the harvest;
     the rest is the runner itself. The store writes run in the runner's
     writer thread, beside the rest (`OVERLAPPED`), so they are not summed."""
@@ -81,7 +81,8 @@ class HarvestProfile:
         self.seconds: dict[str, float] = defaultdict(float)
         self._targets: list[tuple[Any, str, str]] = [
             (TabularHarvester, "records", "read+validate rows (harvester)"),
-            (ntriples_module, "lines", "map to triples + N-Triples lines"),
+            (runner_module, "to_lines", "map to N-Triples lines"),
+            (runner_module, "record_lines", "map to N-Triples lines"),
             (ntriples_module, "content_hash", "content hash"),
             (catalogue.store, "write_records", STORE_BUCKET),
             (catalogue.store, "record_states", "store record_states"),
