@@ -204,13 +204,13 @@ def _contact_lines(subject: str, practice: Practice) -> list[str]:
     contact = practice.contact
     assert contact is not None
     node = subject[:-1] + "#contact>"
-    out = [f"{subject} {nt.iri(str(DCAT.contactPoint))} {node} .", f"{node} {_RDF_TYPE} {nt.iri(str(VCARD.Kind))} ."]
+    out = [f"{subject} {_CONTACT_POINT} {node} .", f"{node} {_RDF_TYPE} {_VCARD_KIND} ."]
     if contact.name:
-        out.append(f"{node} {nt.iri(str(VCARD.fn))} {nt.literal(contact.name)} .")
+        out.append(f"{node} {_VCARD_FN} {nt.literal(contact.name)} .")
     if contact.email:
-        out.append(f"{node} {nt.iri(str(VCARD.hasEmail))} {nt.iri(f'mailto:{contact.email}')} .")
+        out.append(f"{node} {_VCARD_EMAIL} {nt.iri(f'mailto:{contact.email}')} .")
     if contact.url:
-        out.append(f"{node} {nt.iri(str(VCARD.hasURL))} {nt.iri(contact.url)} .")
+        out.append(f"{node} {_VCARD_URL} {nt.iri(contact.url)} .")
     return out
 
 
@@ -223,6 +223,11 @@ _XSD_DATE = str(XSD.date)
 _XSD_DECIMAL = str(XSD.decimal)
 _XSD_DATETIME = str(XSD.dateTime)
 _RDF_TYPE = nt.iri(str(RDF.type))
+_CONTACT_POINT = nt.iri(str(DCAT.contactPoint))
+_VCARD_KIND = nt.iri(str(VCARD.Kind))
+_VCARD_FN = nt.iri(str(VCARD.fn))
+_VCARD_EMAIL = nt.iri(str(VCARD.hasEmail))
+_VCARD_URL = nt.iri(str(VCARD.hasURL))
 _CLASS_TERMS = {kind: tuple(nt.iri(str(c)) for c in classes) for kind, classes in CLASSES.items()}
 _FIELD_TERMS = {kind: tuple((f, nt.iri(str(f.predicate))) for f in fields) for kind, fields in FIELDS.items()}
 
@@ -329,21 +334,37 @@ def _read_contact(graph: Graph, subject: URIRef) -> dict[str, str] | None:
 def record_lines(record_uri: str, record: CatalogRecord, uris: Uris) -> list[str]:
     """The catalogue record's own description (canonical N-Triples lines)."""
     node = nt.iri(record_uri)
+    status = _ACTIVE if record.status == "active" else _WITHDRAWN
     pairs = [
-        (RDF.type, nt.iri(str(DCAT.CatalogRecord))),
-        (FOAF.primaryTopic, nt.iri(record.primary_topic)),
-        (DCTERMS.source, nt.iri(uris.source(record.source))),
-        (GPC.originalIdentifier, nt.literal(record.original_id)),
-        (DCTERMS.issued, _datetime(record.first_seen)),
-        (DCTERMS.modified, _datetime(record.modified)),
-        (GPC.recordStatus, nt.iri(str(GPC.Active if record.status == "active" else GPC.Withdrawn))),
-        (GPC.contentHash, nt.literal(record.content_hash)),
+        (_RDF_TYPE, _CATALOG_RECORD),
+        (_PRIMARY_TOPIC, nt.iri(record.primary_topic)),
+        (_SOURCE, nt.iri(uris.source(record.source))),
+        (_ORIGINAL_ID, nt.literal(record.original_id)),
+        (_ISSUED, _datetime(record.first_seen)),
+        (_MODIFIED, _datetime(record.modified)),
+        (_RECORD_STATUS, status),
+        (_CONTENT_HASH, nt.literal(record.content_hash)),
     ]
     if record.original_url:
-        pairs.append((GPC.originalUrl, nt.literal(record.original_url, datatype=str(XSD.anyURI))))
+        pairs.append((_ORIGINAL_URL, nt.literal(record.original_url, datatype=_XSD_ANYURI)))
     if record.run:
-        pairs.append((PROV.wasGeneratedBy, nt.iri(record.run)))
-    return sorted({f"{node} {nt.iri(str(p))} {o} ." for p, o in pairs})
+        pairs.append((_GENERATED_BY, nt.iri(record.run)))
+    return sorted({f"{node} {p} {o} ." for p, o in pairs})
+
+
+_CATALOG_RECORD = nt.iri(str(DCAT.CatalogRecord))
+_PRIMARY_TOPIC = nt.iri(str(FOAF.primaryTopic))
+_SOURCE = nt.iri(str(DCTERMS.source))
+_ORIGINAL_ID = nt.iri(str(GPC.originalIdentifier))
+_ORIGINAL_URL = nt.iri(str(GPC.originalUrl))
+_ISSUED = nt.iri(str(DCTERMS.issued))
+_MODIFIED = nt.iri(str(DCTERMS.modified))
+_RECORD_STATUS = nt.iri(str(GPC.recordStatus))
+_ACTIVE = nt.iri(str(GPC.Active))
+_WITHDRAWN = nt.iri(str(GPC.Withdrawn))
+_CONTENT_HASH = nt.iri(str(GPC.contentHash))
+_GENERATED_BY = nt.iri(str(PROV.wasGeneratedBy))
+_XSD_ANYURI = str(XSD.anyURI)
 
 
 def _datetime(moment: datetime) -> str:
@@ -371,7 +392,7 @@ def run_lines(run_uri: str, run: HarvestRun, uris: Uris) -> list[str]:
         lines.append(f"{node} {nt.iri(str(GPC.error))} {err} .")
         lines.append(f"{err} {nt.iri(str(RDFS.comment))} {nt.literal(error.reason)} .")
         if error.original_id:
-            lines.append(f"{err} {nt.iri(str(GPC.originalIdentifier))} {nt.literal(error.original_id)} .")
+            lines.append(f"{err} {_ORIGINAL_ID} {nt.literal(error.original_id)} .")
         if error.original_url:
-            lines.append(f"{err} {nt.iri(str(GPC.originalUrl))} {nt.literal(error.original_url, datatype=str(XSD.anyURI))} .")
+            lines.append(f"{err} {_ORIGINAL_URL} {nt.literal(error.original_url, datatype=_XSD_ANYURI)} .")
     return sorted(set(lines))
