@@ -16,7 +16,7 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 import vocab
-from vocab import EU_COUNTRY, GOV_LEVEL, MATURITY, PRACTICE_TYPE, THEME
+from vocab import EU_COUNTRY, GOV_LEVEL, MATURITY, NUTS, PRACTICE_TYPE, THEME
 
 from .index import IndexDoc, SearchEngine
 from .mapping import MappingError, from_graph
@@ -42,12 +42,16 @@ def concept_labels(concept_uri: str) -> tuple[tuple[str, str], ...]:
 
 
 def label(concept_uri: str, lang: str) -> str:
-    """The preferred label in `lang`, else English, else the code."""
+    """The preferred label in `lang`, else English, else the only (or first)
+    other one, else the code. NUTS regions have one name, in their own
+    language, whatever the reader's (vocab/regions.ttl)."""
     graph = vocab.schemes()
     from rdflib import URIRef
 
-    labels = {getattr(lbl, "language", None): str(lbl) for lbl in graph.objects(URIRef(concept_uri), SKOS.prefLabel)}
-    return labels.get(lang) or labels.get("en") or concept_uri.rstrip("/").rsplit("/", 1)[-1]
+    labels = {getattr(lbl, "language", None) or "": str(lbl) for lbl in graph.objects(URIRef(concept_uri), SKOS.prefLabel)}
+    if not labels:
+        return concept_uri.rstrip("/").rsplit("/", 1)[-1]
+    return labels.get(lang) or labels.get("en") or labels[min(labels)]
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ def practice_doc(item: Indexed, uris: Uris) -> IndexDoc:
         + [EU_COUNTRY[c] for c in p.countries]
         + ([MATURITY[p.maturity]] if p.maturity else [])
         + [GOV_LEVEL[c] for c in p.government_levels]
+        + [NUTS[c] for c in p.regions]
     )
     labels = " ".join(text for c in concepts for _lang, text in concept_labels(str(c)))
     if p.technologies or p.cities:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from vocab import EU_COUNTRY, EU_LANGUAGE, GOV_LEVEL, MATURITY, PRACTICE_TYPE, PROGRAMME, THEME
+from vocab import EU_COUNTRY, EU_LANGUAGE, GOV_LEVEL, MATURITY, NUTS, PRACTICE_TYPE, PROGRAMME, THEME
 
 from .index import FACETS, Query, QuerySyntaxError, SearchEngine
 from .indexing import label
@@ -31,6 +31,7 @@ _CONCEPT_BASES = {
     "maturity": str(MATURITY),
     "level": str(GOV_LEVEL),
     "programme": str(PROGRAMME),
+    "region": str(NUTS),
 }
 
 

@@ -38,6 +38,7 @@ def test_wheel_holds_site_vocab_and_demo(wheel: Path) -> None:
         "catalogue/demo/practices.csv",
         "vocab/shapes.ttl",
         "vocab/themes.ttl",
+        "vocab/regions.ttl",
         "harvesters/dcat.py",
     ):
         assert expected in names, expected

@@ -152,7 +152,12 @@ def concepts_of(graph: Graph) -> set[URIRef]:
     return set(graph.subjects(RDF.type, SKOS.Concept))
 
 
-@pytest.mark.parametrize("key", sorted(vocab.SCHEME_FILES))
+# Flat schemes with labels in LANGS; regions are a hierarchy with one
+# national-language name each (test_regions).
+FLAT_SCHEMES = sorted(set(vocab.SCHEME_FILES) - {"region"})
+
+
+@pytest.mark.parametrize("key", FLAT_SCHEMES)
 def test_scheme_is_well_formed(key: str) -> None:
     graph = vocab.load_graph(vocab.SCHEME_FILES[key])
     scheme = scheme_of(graph)
@@ -266,6 +271,58 @@ def test_countries() -> None:
         ("BEL", "België", "nl"),
     ):
         assert (EU_COUNTRY[country], SKOS.prefLabel, Literal(name, lang=lang)) in graph
+
+
+def demo_regions() -> set[str]:
+    import csv
+
+    path = Path(__file__).parents[1] / "catalogue/demo/practices.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return {code.strip() for row in csv.DictReader(f) for code in row["region"].split(";") if code.strip()}
+
+
+def test_regions() -> None:
+    graph = vocab.load_graph(vocab.SCHEME_FILES["region"])
+    scheme = scheme_of(graph)
+    assert scheme == URIRef("https://w3id.org/gpc/regions")
+    assert set(LANGS) <= {t.language for t in graph.objects(scheme, DCTERMS.title)}
+    concepts = concepts_of(graph)
+    assert set(graph.subjects(SKOS.inScheme, None)) == concepts
+    codes = {}
+    for concept in concepts:
+        [code] = [str(c) for c in graph.objects(concept, SKOS.notation)]
+        assert concept == vocab.NUTS[code] and re.fullmatch(r"[A-Z]{2}[A-Z0-9]{0,3}", code), concept
+        codes[code] = concept
+        [name] = graph.objects(concept, SKOS.prefLabel)  # one official name
+        assert str(name) == str(name).strip() and str(name), concept
+        # Tagged with its language, unless it joins two ("Suomi/Finland").
+        assert bool(name.language) != ("/" in name), concept
+        # Level 0 (the countries) are the top concepts; every other region
+        # sits under the code one character shorter.
+        if len(code) == 2:
+            assert list(graph.objects(concept, SKOS.broader)) == []
+            assert (concept, SKOS.topConceptOf, scheme) in graph and (scheme, SKOS.hasTopConcept, concept) in graph
+        else:
+            assert list(graph.objects(concept, SKOS.broader)) == [vocab.NUTS[code[:-1]]], concept
+            assert (concept, SKOS.topConceptOf, scheme) not in graph
+    # The 27 member states (NUTS spells Greece EL), their level 1 and 2
+    # regions (92 and 242 in NUTS 2021, less the few the file leaves out, see
+    # its header), and every region the demo data uses.
+    assert {c for c in codes if len(c) == 2} == set(
+        "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    )
+    assert sum(len(c) == 3 for c in codes) == 92 - 2
+    assert sum(len(c) == 4 for c in codes) == 242 - 2
+    assert demo_regions() and demo_regions() <= set(codes)
+    for code, name, lang in (
+        ("ES21", "País Vasco", "es"),
+        ("ES511", "Barcelona", "es"),
+        ("AT13", "Wien", "de"),
+        ("ITH1", "Provincia Autonoma di Bolzano/Bozen", None),
+        ("EL30", "Αττική", "el"),
+        ("FI1B", "Helsinki-Uusimaa", "fi"),
+    ):
+        assert (codes[code], SKOS.prefLabel, Literal(name, lang=lang)) in graph
 
 
 LANGUAGE_CODES = (

@@ -70,6 +70,7 @@ SCHEME_FILES = {
     "programme": "programmes.ttl",
     "country": "countries.ttl",
     "language": "languages.ttl",
+    "region": "regions.ttl",
 }
 
 

@@ -269,16 +269,41 @@ class TantivyEngine(SearchEngine):
         text_query = self._text_query(text, self._present_fields(searcher, generation))
         filters = self._filter_queries(query.filters)
         groups = an.facet_groups(query.facets, filters)
-        total, top = self._top(searcher, self._combine(text_query, filters.values()), query)
+        most = not filters and text_query is not None and self._matches_most(searcher, generation, text)
         # Counting runs inside tantivy, which lets go of the GIL: it overlaps
-        # reading the hits and making their snippets here.
-        counting = _pool().submit(self._facet_counts, searcher, generation, text_query, filters, groups, total)
+        # finding the top hits and making their snippets here.
+        counting = _pool().submit(self._facet_counts, searcher, generation, text_query, filters, groups, most)
         try:
+            total, top = self._top(searcher, self._combine(text_query, filters.values()), query)
             hits = self._render(searcher, top, text_query, query)
             suggestion = self._suggest(searcher, text) if text else None
         finally:
             facets = counting.result()
         return Result(total=total, hits=hits, facets=facets, suggestion=suggestion)
+
+    def _matches_most(self, searcher: tantivy.Searcher, generation: _Generation, text: str) -> bool:
+        """Whether `text` surely matches most documents, from its words' document
+        frequencies alone, so that counting can start before the search.
+
+        A lower bound: each word matches at least as many documents as its
+        most frequent field holds, and all k words at least the sum of those
+        less (k - 1) times the documents. Text with any syntax is not
+        estimated (False: counting the matches directly is always exact; the
+        complement is only faster when most documents match)."""
+        words = text.split()
+        if not words or any(not w.isalnum() or w in ("AND", "OR", "NOT") for w in words):
+            return False
+        present = self._present_fields(searcher, generation)
+        docs = searcher.num_docs
+        bound = -(len(words) - 1) * docs
+        for word in words:
+            best = 0
+            for field, analyze in self._vocab_fields:
+                terms = analyze(word) if field in present else []
+                if len(terms) == 1:
+                    best = max(best, searcher.doc_freq(field, terms[0]))
+            bound += best
+        return bound * 2 > docs
 
     def _present_fields(self, searcher: tantivy.Searcher, generation: _Generation) -> dict[str, float]:
         """The search fields (with boosts) that hold any term in this generation.
@@ -371,7 +396,7 @@ class TantivyEngine(SearchEngine):
         text_query: tantivy.Query | None,
         filters: Mapping[str, _Filter],
         groups: Mapping[str | None, list[str]],
-        total: int,
+        most: bool,
     ) -> dict[str, list[tuple[str, int]]]:
         # One aggregation per group of `an.facet_groups` (the multi-select rule).
         counts: dict[str, list[tuple[str, int]]] = {}
@@ -379,7 +404,7 @@ class TantivyEngine(SearchEngine):
             others = {name: f for name, f in filters.items() if name != excluded}
             if text_query is None:
                 found = self._filter_only_counts(searcher, generation, others, names)
-            elif not filters and total * 2 > searcher.num_docs:
+            elif most:
                 # Most documents match (a common word): count the few that do
                 # not, and take them from the counts over every document.
                 found = self._counts_by_complement(searcher, generation, text_query, names)

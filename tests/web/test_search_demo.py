@@ -94,3 +94,33 @@ def test_more_like_this_puts_same_theme_first(demo_catalogue: Catalogue) -> None
     assert related and uri not in [h.uri for h in related]
     for hit in related:
         assert set(hit.facets["theme"]) & set(source.facets["theme"])
+
+
+def test_region_facet_shows_official_names(client: TestClient) -> None:
+    # NUTS regions have one official name, in their own language: the same
+    # for every reader (vocab/regions.ttl).
+    for lang in ("en", "de"):
+        body = search(client, lang=lang, per_page=1)
+        labels = {f["value"]: f["label"] for f in body["facets"]["region"]}
+        assert labels["ES21"] == "País Vasco"
+        assert labels["ITH55"] == "Bologna"
+        assert labels["BE100"] == "Arr. de Bruxelles-Capitale/Arr. van Brussel-Hoofdstad"
+    page = client.get("/search", params={"region": "ES21"}).text
+    assert "País Vasco" in page
+    assert "País Vasco" in client.get("/practice/demo-irekia").text
+
+
+def test_unknown_region_shows_its_code() -> None:
+    from catalogue.search import facet_label
+
+    # Extra-Regio codes are left out of vocab/regions.ttl; the pattern allows any.
+    assert facet_label("region", "ESZZ", "fr") == "ESZZ"
+    assert facet_label("region", "ES21", "fr") == "País Vasco"
+    # A name joining two languages has no language tag: every reader sees it.
+    assert facet_label("region", "ITH1", "de") == "Provincia Autonoma di Bolzano/Bozen"
+
+
+def test_a_region_name_finds_its_practices(client: TestClient) -> None:
+    # "Bizkaia" (ES213) is in no text of the Bilbao practice: only its region's label.
+    body = search(client, q="Bizkaia")
+    assert "Piloto WeLive en Bilbao" in " ".join(titles(body))
