@@ -28,8 +28,9 @@ _TEXT_FIELDS = ("description", "problem", "solution", "results", "costs", "trans
 
 
 @cache
-def concept_labels(concept_uri: str) -> tuple[tuple[str, str], ...]:
-    """(lang, label) of a concept in our schemes, preferred and alternative."""
+def concept_label_text(concept_uri: str) -> str:
+    """Every label of a concept in our schemes (preferred and alternative, all
+    languages, in a fixed order), as one text to index with each record."""
     graph = vocab.schemes()
     from rdflib import URIRef
 
@@ -38,7 +39,7 @@ def concept_labels(concept_uri: str) -> tuple[tuple[str, str], ...]:
     for prop in (SKOS.prefLabel, SKOS.altLabel):
         for label in graph.objects(node, prop):
             labels.append((getattr(label, "language", None) or "", str(label)))
-    return tuple(sorted(labels))
+    return " ".join(text for _lang, text in sorted(labels))
 
 
 def label(concept_uri: str, lang: str) -> str:
@@ -83,7 +84,7 @@ def practice_doc(item: Indexed, uris: Uris) -> IndexDoc:
         + [GOV_LEVEL[c] for c in p.government_levels]
         + [NUTS[c] for c in p.regions]
     )
-    labels = " ".join(text for c in concepts for _lang, text in concept_labels(str(c)))
+    labels = " ".join(filter(None, (concept_label_text(str(c)) for c in concepts)))
     if p.technologies or p.cities:
         # Names in no particular language: searchable, but never a snippet.
         labels = " ".join([labels, *p.technologies, *p.cities]).strip()
