@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -310,7 +311,7 @@ def build_site_command(
         str, typer.Option("--languages", help="Comma-separated interface languages to write (default: all).")
     ] = "",
     force: Annotated[bool, typer.Option("--force", help="Render every page again, not only what changed.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes for big builds.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", min=0, help="Worker processes for big builds (0: one per core).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Write the site as static files: every page, the JSON and RDF twins, sitemap, robots.txt, feed.
@@ -324,7 +325,8 @@ def build_site_command(
     if unknown:
         _fail(f"--languages: unknown {', '.join(unknown)}; known: {', '.join(LANGUAGES)}")
     options = BuildOptions(
-        out=out, languages=wanted, api_base=settings.api_base, site_url=settings.site_url, force=force, jobs=jobs
+        out=out, languages=wanted, api_base=settings.api_base, site_url=settings.site_url, force=force,
+        jobs=jobs or os.cpu_count() or 1,
     )
     try:
         with Catalogue(settings, read_only=True) as cat:

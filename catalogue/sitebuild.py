@@ -36,7 +36,7 @@ import catalogue
 from .core import Catalogue
 from .entities import EntityView, Linked, display_name, load_views
 from .feed import recent
-from .index import Result
+from .index import Query, Result
 from .openapi import openapi
 from .runs import last_harvest
 from .settings import Settings
@@ -303,17 +303,20 @@ class SiteBuilder:
 
     def render_globals(self) -> None:
         for name in GLOBAL_PAGES:
-            page_id = f"page:{name}"
-            previous = self._old(page_id)
-            record = PageRecord()
-            for lang, links in self.links.items():
-                built = self._global(name, links)
-                path = "404.html" if name == "404" else links.file(name)
-                if name == "404" and lang != DEFAULT:
-                    path = f"{lang}/404.html"
-                self._write(record, path, render(built, lang).encode("utf-8"), previous.files)
-                self.report.pages += 1
-            self._finish_page(page_id, record, previous)
+            self.render_global(name)
+
+    def render_global(self, name: str, previous: PageRecord | None = None) -> None:
+        page_id = f"page:{name}"
+        previous = previous if previous is not None else self._old(page_id)
+        record = PageRecord()
+        for lang, links in self.links.items():
+            built = self._global(name, links)
+            path = "404.html" if name == "404" else links.file(name)
+            if name == "404" and lang != DEFAULT:
+                path = f"{lang}/404.html"
+            self._write(record, path, render(built, lang).encode("utf-8"), previous.files)
+            self.report.pages += 1
+        self._finish_page(page_id, record, previous)
 
     def _global(self, name: str, links: Links) -> views.Page:
         if name == "home":
@@ -330,9 +333,9 @@ class SiteBuilder:
             "error.html", links, self.site, ("home", "", {}), status=404, title="Not found", message=""
         )
 
-    def render_files(self) -> None:
+    def render_files(self, previous: PageRecord | None = None) -> None:
         """openapi.json, the feed, robots.txt, static assets."""
-        previous = self._old("files")
+        previous = previous if previous is not None else self._old("files")
         record = PageRecord()
         site_url = (self.options.site_url or self.cat.uris.base).rstrip("/")
         self._write(record, "openapi.json", _json_bytes(openapi(self.options.api_base or "/")), previous.files)
@@ -379,12 +382,7 @@ class SiteBuilder:
         runs = self._runs_stamp()
         self.report = BuildReport(full=full)
         if full:
-            entities = self._entities()
-            tasks = [(kind, key) for uri, kind in sorted(entities.items()) if (key := self.cat.uris.key_of(uri, kind))]
-            tasks += [(facet, code_) for facet in ("country", "theme") for code_ in self._listing_codes(facet)]
-            self._run(tasks)
-            self.render_globals()
-            self.render_files()
+            self._run(self._full_tasks())
             # pages of the last build that this one did not produce
             for page_id in self.manifest.page_ids() - self.seen - {"sitemap"}:
                 self._forget(page_id)
@@ -402,7 +400,15 @@ class SiteBuilder:
         self.manifest.set("runs", runs)
 
     def run_task(self, kind: str, key: str, previous: PageRecord | None = None) -> bool:
-        """An entity's pages, a whole listing (`country`, `ITA`) or one of its pages (`country`, `ITA:3`)."""
+        """An entity's pages, a whole listing (`country`, `ITA`), one of its
+        pages (`country`, `ITA:3`), a global page (`page`, `home`) or the
+        other files (`page`, `files`)."""
+        if kind == "page":
+            if key == "files":
+                self.render_files(previous)
+            else:
+                self.render_global(key, previous)
+            return True
         if kind in ("country", "theme"):
             code, _, number = key.partition(":")
             if number:
@@ -425,11 +431,11 @@ class SiteBuilder:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(self.cat.settings, self.options)) as pool:  # fmt: skip
             for results, counts, changed in pool.map(_worker_batch, self._payload(tasks)):
+                self.manifest.put_many([(page_id, record) for page_id, record in results if record is not None])
                 for page_id, record in results:
                     if record is None:
                         self.manifest.drop(page_id)
                     else:
-                        self.manifest.put(page_id, record)
                         self.seen.add(page_id)
                 self.pages_changed |= changed
                 for name, value in counts.items():
@@ -440,8 +446,8 @@ class SiteBuilder:
         """Batches for the workers, each task with what its page wrote last time."""
         assert self.manifest is not None
         for batch in _batches(tasks):
-            previous = self.manifest.records([f"{kind}:{key}" for kind, key in batch])
-            yield [(kind, key, previous.get(f"{kind}:{key}") or PageRecord()) for kind, key in batch]
+            previous = self.manifest.records([_page_id(kind, key) for kind, key in batch])
+            yield [(kind, key, previous.get(_page_id(kind, key)) or PageRecord()) for kind, key in batch]
 
     def run_batch(self, items: list[tuple[str, str, PageRecord]]) -> None:
         """Render a batch of tasks; a gone entity's pages are forgotten."""
@@ -464,6 +470,20 @@ class SiteBuilder:
     def _settings_key(self) -> list[str]:
         o = self.options
         return [self.cat.uris.base, o.api_base, o.site_url, ",".join(o.languages)]
+
+    def _full_tasks(self) -> list[tuple[str, str]]:
+        """Every page of the site, the longest tasks first (the global pages,
+        then the listings from the biggest, then one entity each), so that no
+        worker is left alone with a long one at the end."""
+        counts = self.cat.engine.search(Query(limit=0, facets=("country", "theme"))).facets
+        sizes = {(facet, code): n for facet in ("country", "theme") for code, n in counts.get(facet, [])}
+        listings = [(facet, code) for facet in ("country", "theme") for code in self._listing_codes(facet)]
+        entities = self._entities()
+        return [
+            *(("page", name) for name in (*GLOBAL_PAGES, "files")),
+            *sorted(listings, key=lambda task: -sizes.get(task, 0)),
+            *((kind, key) for uri, kind in sorted(entities.items()) if (key := self.cat.uris.key_of(uri, kind))),
+        ]
 
     def _listing_codes(self, facet: str) -> list[str]:
         """Every code of the scheme: pages link countries and themes that have
@@ -523,6 +543,12 @@ class SiteBuilder:
 PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
 BATCH = 100  # entities loaded and rendered together (one store query for all)
 _WORKER: SiteBuilder | None = None
+
+
+def _page_id(kind: str, key: str) -> str:
+    """A task's page in the manifest: `page:home` and `files` for the pages of `GLOBAL_PAGES`
+    and the other files, `{kind}:{key}` for the rest."""
+    return "files" if (kind, key) == ("page", "files") else f"{kind}:{key}"
 
 
 def _init_worker(settings: Settings, options: BuildOptions) -> None:

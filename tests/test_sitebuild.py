@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 import catalogue.sitebuild as sitebuild
 from catalogue.cli import app, demo_sources_path
 from catalogue.core import Catalogue
+from catalogue.index import Query
 from catalogue.settings import Settings
-from catalogue.site_manifest import Manifest
+from catalogue.site_manifest import Manifest, PageRecord
 from catalogue.sitebuild import MANIFEST, BuildOptions, build_site
 from catalogue.sources import load_sources
 from servers import serve_files  # tests/servers.py
@@ -234,9 +235,37 @@ def test_worker_processes_write_the_same_site(own_catalogue: tuple[Catalogue, Pa
     files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file() and p.name != MANIFEST)
     files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file() and p.name != MANIFEST)
     assert files_one == files_two
-    for rel in files_one:
-        if rel.suffix in (".json", ".ttl", ".nt") or rel.parts[0] in ("project", "country", "theme"):
+    for rel in files_one:  # the global pages and files too (top level): the workers render them
+        same = rel.suffix in (".json", ".ttl", ".nt", ".atom") or rel.parts[0] in ("project", "country", "theme")
+        if same or len(rel.parts) == 1:
             assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+
+
+def test_the_longest_tasks_go_first(demo_catalogue: Catalogue, tmp_path: Path) -> None:
+    """Global pages, then listings from the biggest, then entities: no worker
+    is left alone with a long task at the end of a parallel build."""
+    tasks = sitebuild.SiteBuilder(demo_catalogue, BuildOptions(out=tmp_path))._full_tasks()
+    kinds = [kind for kind, _key in tasks]
+    assert tasks[: len(sitebuild.GLOBAL_PAGES) + 1] == [("page", n) for n in (*sitebuild.GLOBAL_PAGES, "files")]
+    listings = [task for task in tasks if task[0] in ("country", "theme")]
+    assert kinds.index("practice") > max(tasks.index(task) for task in listings)
+    sizes = [demo_catalogue.engine.search(Query(filters={facet: (code,)}, limit=0)).total for facet, code in listings]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] > 0
+
+
+def test_manifest_records_a_batch_at_once(tmp_path: Path) -> None:
+    manifest = Manifest(tmp_path)
+    manifest.put("practice:a", PageRecord({"x"}, {"practice/a.html": "1"}))
+    manifest.put_many([("practice:a", PageRecord({"y"}, {"practice/a.html": "2"})),
+                       ("practice:b", PageRecord({"y", "z"}, {"practice/b.html": "3"}))])  # fmt: skip
+    assert manifest.records(["practice:a", "practice:b"]) == {
+        "practice:a": PageRecord({"y"}, {"practice/a.html": "2"}),
+        "practice:b": PageRecord({"y", "z"}, {"practice/b.html": "3"}),
+    }
+    assert manifest.pages_showing(["y"]) == {"practice:a", "practice:b"}
+    manifest.drop("practice:a")
+    assert manifest.page_ids() == {"practice:b"} and manifest.pages_showing(["x", "y"]) == {"practice:b"}
+    manifest.close()
 
 
 def test_the_command(own_catalogue: tuple[Catalogue, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
