@@ -1,7 +1,7 @@
 """New and changed practices, newest change first: the Atom feeds.
 
 The whole catalogue's feed takes the most recently changed active practice
-records from the store (one ordered query, cached until the next harvest).
+records from the store (cached until the next harvest).
 A search's feed takes the search's matches (at most `SEARCH_WINDOW`, newest
 launch first) and orders them by the change dates the store holds.
 """
@@ -64,14 +64,33 @@ def recent(cat: Catalogue, size: int = FEED_SIZE) -> list[FeedEntry]:
         cached = _recent.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    rows = cat.store.select(
-        f"SELECT ?p ?first ?changed WHERE {{ GRAPH ?g {{ {_RECORD} }} }} ORDER BY DESC(?changed) LIMIT {size * 2}"
-    )
+    rows = _latest_records(cat, size * 2)
     entries = sorted(_entries(rows).values(), key=lambda e: (e.modified, e.uri), reverse=True)[:size]
     _describe(cat, entries)
     with _lock:
         _recent[key] = (stamp, entries)
     return entries
+
+
+def _latest_records(cat: Catalogue, wanted: int) -> list[dict[str, object]]:
+    """The `wanted` most recently changed active practice records.
+
+    Two steps, because one ordered query joins every record before sorting
+    (13 s at 100,000 records): the latest record graphs by their
+    dcterms:modified alone (a scan of one predicate, ~0.1 s there), then the
+    full pattern over those; more are taken while too few of them qualify
+    (projects, withdrawn records)."""
+    limit = max(wanted * 4, 50)
+    while True:
+        latest = cat.store.select(
+            f"SELECT ?g WHERE {{ GRAPH ?g {{ ?g <{_DCT}modified> ?changed }} }} ORDER BY DESC(?changed) LIMIT {limit}"
+        )
+        graphs = " ".join(f"<{row['g']}>" for row in latest)
+        rows = cat.store.select(f"SELECT ?p ?first ?changed WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ {_RECORD} }} }}") if graphs else []
+        if len(rows) >= wanted or len(latest) < limit:
+            rows.sort(key=lambda r: _when(r["changed"]), reverse=True)
+            return rows[:wanted]
+        limit *= 4
 
 
 def for_search(cat: Catalogue, query: Query, size: int = FEED_SIZE) -> list[FeedEntry]:

@@ -36,10 +36,21 @@ _entity_counts: dict[str, tuple[datetime | None, int, int]] = {}
 
 
 def _count(cat: Catalogue, cls: str) -> int:
-    rows = cat.store.select(
+    """Entities of a class described by an active record: all of them, less
+    those only withdrawn records describe. Joining every typing to its
+    record's status in one query took seconds at 100,000 records; these two
+    take a scan of one class and a look at the withdrawn records."""
+    typed = f"?e a <{cls}>"
+    every = cat.store.select(f"SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ GRAPH ?g {{ {typed} }} }}")
+    gone = cat.store.select(
         f"""SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{
-              GRAPH ?g {{ ?e a <{cls}> . ?g <{_GPC}recordStatus> <{_GPC}Active> }} }}"""
+              GRAPH ?w {{ ?w <{_GPC}recordStatus> <{_GPC}Withdrawn> . {typed} }}
+              FILTER NOT EXISTS {{ GRAPH ?g {{ {typed} . ?g <{_GPC}recordStatus> <{_GPC}Active> }} }} }}"""
     )
+    return _number(every) - _number(gone)
+
+
+def _number(rows: list) -> int:
     return int(str(rows[0]["n"])) if rows else 0
 
 
