@@ -19,9 +19,8 @@ from pydantic import BaseModel, Field
 from vocab import PREFIXES
 
 from .entities import EntityView
-from .mapping import to_triples
+from .mapping import to_lines
 from .models import Organisation, Practice, Project
-from .rdfterms import to_oxigraph
 from .store import Store
 from .uris import Uris
 
@@ -106,10 +105,8 @@ def _prefixes_of(iri: str) -> tuple[str, ...]:
 def rdf_twin(view: EntityView, uris: Uris, extension: str) -> bytes:
     """The entity's own triples (from the mapping) in one RDF format (`ttl`, `jsonld`, `rdf`, `nt`)."""
     _media, fmt = RDF_FORMATS[extension]
-    triples = sorted(
-        (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in to_triples(view.entity, uris)),  # type: ignore[arg-type]
-        key=str,
-    )
+    lines = "\n".join(to_lines(view.entity, uris)).encode("utf-8")
+    triples = sorted(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES), key=str)
     prefixes = None if fmt == ox.RdfFormat.N_TRIPLES else _PREFIXES
     out = ox.serialize(triples, format=fmt, prefixes=prefixes)
     assert out is not None
