@@ -175,10 +175,6 @@ def _decimal_text(value: Decimal) -> str:
     return text if "." in text else f"{text}.0"
 
 
-def entity_uri(entity: Entity, uris: Uris) -> URIRef:
-    return URIRef(uris.entity(entity.kind, entity.key))
-
-
 def to_lines(entity: Entity, uris: Uris) -> list[str]:
     """The entity's description as canonical N-Triples lines (sorted, unique):
     what the store holds and what the content hash is taken over. Written as
@@ -197,7 +193,8 @@ def to_lines(entity: Entity, uris: Uris) -> list[str]:
 
 def to_triples(entity: Entity, uris: Uris) -> list[Triple]:
     """The same description as rdflib triples (for graphs and serialisers)."""
-    return _triples_of(to_lines(entity, uris))
+    parsed = ox.parse("\n".join(to_lines(entity, uris)).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in parsed]
 
 
 def _contact_lines(subject: str, practice: Practice) -> list[str]:
@@ -212,11 +209,6 @@ def _contact_lines(subject: str, practice: Practice) -> list[str]:
     if contact.url:
         out.append(f"{node} {_VCARD_URL} {nt.iri(contact.url)} .")
     return out
-
-
-def _triples_of(lines: list[str]) -> list[Triple]:
-    parsed = ox.parse("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in parsed]
 
 
 _XSD_DATE = str(XSD.date)

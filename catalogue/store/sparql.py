@@ -400,7 +400,7 @@ class SparqlStore(Store):
         try:
             yield from self.select(f"{head} WHERE {{ {where} }}")
             return
-        except CutAnswer:
+        except CutAnswer:  # over the server's row cap: page below it, as follows
             pass
         after, inclusive = None, False
         while True:
