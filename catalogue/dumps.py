@@ -14,8 +14,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import operator
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -63,7 +64,7 @@ def _write_native(store: ox.Store, nq_tmp: Path, ttl_tmp: Path) -> Counts:
     """Oxigraph writes the N-Quads itself; the figures come from its indexes."""
     with _gzip_writer(nq_tmp) as out:
         store.dump(out, format=ox.RdfFormat.N_QUADS)
-    _turtle_from_nquads(nq_tmp, ttl_tmp, lambda quad: None)
+    _turtle_from_nquads(nq_tmp, ttl_tmp)
     found = {row["c"].value: int(row["n"].value) for row in store.query(_CLASS_COUNTS)}  # type: ignore[union-attr, index]
     return Counts(triples=len(store), **{name: found.get(iri, 0) for iri, name in _CLASSES.items()})
 
@@ -88,24 +89,28 @@ def _write_portable(store: Store, nq_tmp: Path, ttl_tmp: Path) -> Counts:
     return Counts(triples=triples, **{name: len(subjects) for name, subjects in seen.items()})
 
 
-def _turtle_from_nquads(nq_path: Path, ttl_path: Path, visit: Callable[[ox.Quad], None]) -> None:
+def _turtle_from_nquads(nq_path: Path, ttl_path: Path, visit: Callable[[ox.Quad], None] | None = None) -> None:
     """The union of the dumped graphs as Turtle, streamed from the N-Quads
-    dump just written (each quad is shown to `visit` on the way).
+    dump just written (each quad is shown to `visit` on the way, if given).
 
     Reading the dump back is twice as fast as scanning the store again: an
     on-disk Oxigraph store looks each term's text up as it reads a quad.
     A triple held by several records (a shared organisation) is written once
     per record, which RDF readers merge; a CONSTRUCT would write it once but
     keeps every triple in memory to do so (1.6 GB at 100,000 records)."""
+    with gzip.open(nq_path, "rb") as data, _gzip_writer(ttl_path) as out:
+        quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+        if visit is None:
+            # No Python code per quad: a quarter less time than a generator.
+            triples: Iterable[ox.Triple] = map(operator.attrgetter("triple"), quads)
+        else:
+            triples = (_visited(quad, visit) for quad in quads)
+        ox.serialize(triples, out, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
 
-    def triples() -> Iterator[ox.Triple]:
-        with gzip.open(nq_path, "rb") as data:
-            for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
-                visit(quad)
-                yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
-    with _gzip_writer(ttl_path) as out:
-        ox.serialize(triples(), out, format=ox.RdfFormat.TURTLE, prefixes=PREFIX_MAP)  # type: ignore[arg-type]
+def _visited(quad: ox.Quad, visit: Callable[[ox.Quad], None]) -> ox.Triple:
+    visit(quad)
+    return quad.triple
 
 
 def write_dumps(store: Store, settings: Settings) -> Counts:
