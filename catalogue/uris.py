@@ -11,23 +11,31 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 ENTITY_TYPES = ("practice", "project", "organisation")
 _MAX_KEY = 120
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=65_536)
 def slug(text: str) -> str:
-    """Lower-case ASCII slug: 'Ajuntament de Barcelona' -> 'ajuntament-de-barcelona'."""
+    """Lower-case ASCII slug: 'Ajuntament de Barcelona' -> 'ajuntament-de-barcelona'.
+    Cached: a harvest slugs the same source, country and organisation names
+    for record after record."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return _NOT_SLUG.sub("-", folded.lower()).strip("-")
 
 
 def mint_key(*parts: str) -> str:
     """A key from identifying parts. Readable when the parts are; when the
     slug would be empty, lossy or too long, a short hash keeps it unique."""
     raw = "\x1f".join(parts)
-    readable = "-".join(s for s in (slug(p) for p in parts) if s)
-    lossless = all(slug(p) == p.lower() for p in parts)
+    slugs = [slug(p) for p in parts]
+    readable = "-".join(s for s in slugs if s)
+    lossless = all(s == p.lower() for s, p in zip(slugs, parts))
     if readable and len(readable) <= _MAX_KEY and lossless:
         return readable
     digest = hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
