@@ -134,6 +134,15 @@ def test_loaders() -> None:
     assert isinstance(vocab.jsonld_context()["@context"], dict)
 
 
+def test_schemes_hold_exactly_what_rdflib_reads_in_the_files() -> None:
+    # schemes() parses with Oxigraph for speed: the triples (literals with
+    # their datatypes and language tags included) must be rdflib's own.
+    expected = Graph()
+    for name in vocab.SCHEME_FILES.values():
+        expected += vocab.load_graph(name)
+    assert set(vocab.schemes()) == set(expected)
+
+
 def test_languages_are_wired_into_the_schemes() -> None:
     assert vocab.SCHEME_FILES["language"] == "languages.ttl"
     assert (EU_LANGUAGE.ITA, SKOS.prefLabel, Literal("italiano", lang="it")) in vocab.schemes()

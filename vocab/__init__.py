@@ -12,8 +12,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, RDF, RDFS, SKOS, XSD
+
+from catalogue.rdfterms import graph_of
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -89,11 +92,14 @@ def load_graph(name: str) -> Graph:
 
 @cache
 def schemes() -> Graph:
-    """All SKOS concept schemes in one graph (cached: read-only use only)."""
-    graph = Graph()
-    for name in SCHEME_FILES.values():
-        graph += load_graph(name)
-    return graph
+    """All SKOS concept schemes in one graph (cached: read-only use only).
+    Oxigraph parses them: every process that shows a label pays this, and
+    rdflib's Turtle parser took 0.4 s of it against 0.1."""
+    return graph_of(
+        triple
+        for name in SCHEME_FILES.values()
+        for triple in ox.parse(read_text(name).encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    )
 
 
 @cache
