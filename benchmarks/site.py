@@ -123,6 +123,40 @@ def _build(bench: Bench, out: Path) -> None:
             data={"seconds": one.seconds, "pages": one.pages, "files_written": one.files_written})
     )  # fmt: skip
     bench.info["site_build"] = {"pages_per_s": full.pages_per_second, "incremental_s": one.seconds, "idle_s": idle.seconds}
+    ids = bench.data().practice_ids
+    _change_one(bench, bench.practice_uri(ids[len(ids) // 3]))
+    _command_rebuild(bench, out, jobs)
+
+
+def _command_rebuild(bench: Bench, out: Path, jobs: int) -> None:
+    """`catalogue build-site` in a process of its own after one more changed
+    practice: what a cron job pays (imports, templates and vocabularies
+    loaded again), where the row above reuses this process's warm caches."""
+    import json
+    import resource
+    import sys
+    import time
+
+    cat = bench.harvested()
+    cat.store.flush()  # a read-only open would replay an unflushed log
+    env = {**os.environ, "CATALOGUE_DATA_DIR": str(cat.settings.data_dir), "CATALOGUE_BASE_URI": cat.settings.base_uri}
+    command = [sys.executable, "-m", "catalogue.cli", "build-site", str(out), "--languages", ",".join(SITE_LANGUAGES),
+               "--jobs", str(jobs), "--json"]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=True)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    report = json.loads(done.stdout)
+    ok = "met" if seconds < 2 else "NOT met"
+    bench.rows.append(
+        Row(SECTION, "rebuild after one changed practice, new process", f"{seconds:.2f} s",
+            notes=f"`catalogue build-site` (start-up included: imports, templates, vocabularies): {report['pages']} pages "
+                  f"rendered, {report['files_written']} files written, {report['seconds']:.2f} s in the build itself, "
+                  f"{cpu:.2f} CPU-s; target < 2 s: {ok}",
+            data={"seconds": seconds, "build_seconds": report["seconds"], "pages": report["pages"], "cpu_s": cpu})
+    )  # fmt: skip
 
 
 # --- the server under load -----------------------------------------------------------------

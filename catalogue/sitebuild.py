@@ -61,6 +61,7 @@ _CLASSES = {
 _KINDS = frozenset(_CLASSES.values())
 _MODIFIED = "http://purl.org/dc/terms/modified"
 GLOBAL_PAGES = ("home", "search", "statistics", "harvests", "api", "404")
+DATA_PAGES = ("home", "statistics", "harvests")  # the global pages a harvest changes (the others: code and options)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,35 @@ class BuildReport:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _face(twin: dict[str, object]) -> str:
+    """What other pages show of an entity (a part of its description: its
+    JSON twin's `entity` and `withdrawn`), as a dep of its own page: while it
+    stays, the pages that show the entity stay."""
+    return "face:" + _sha(pydantic_core.to_json([twin["entity"], twin["withdrawn"]]))
+
+
+@dataclass
+class Twins:
+    """An entity's twins (path -> bytes) and its face (see `_face`)."""
+
+    files: dict[str, bytes]
+    face: str
+
+
+def _place(view: EntityView) -> str:
+    """Where the listings put a practice (they sort by title and leave out
+    withdrawn ones), as a dep of its page."""
+    return "title:" + _sha(json.dumps([view.entity.title, view.withdrawn], sort_keys=True).encode())  # type: ignore[union-attr]
+
+
+def _listing_digest(pages: list[views.Page]) -> str:
+    """What a listing page shows besides its practices' own faces: which
+    practices in which order, the count and the breakdown, in every language."""
+    shown = [(p.context["total"], p.context["last_page"], [h.uri for h in p.context["hits"]],
+              [(code, n) for code, _label, n in p.context["breakdown"]]) for p in pages]  # fmt: skip
+    return "list:" + _sha(json.dumps(shown).encode())
 
 
 # The modules whose code shapes the output (beside templates, static files,
@@ -235,12 +265,16 @@ class SiteBuilder:
             for key, view in load_views(self.cat.store, self.cat.uris, kind, keys, DEFAULT, self.linked).items():
                 self._views[(kind, key)] = view
 
-    def render_entity(self, kind: str, key: str, previous: PageRecord | None = None) -> bool:
+    def render_entity(
+        self, kind: str, key: str, previous: PageRecord | None = None, view: EntityView | None = None,
+        twins: Twins | None = None,
+    ) -> bool:  # fmt: skip
         """Render one entity's pages and twins; False when it is gone."""
         page_id = f"{kind}:{key}"
-        if (kind, key) not in self._views:
-            self.prefetch([(kind, key)])
-        view = self._views.pop((kind, key))
+        if view is None:
+            if (kind, key) not in self._views:
+                self.prefetch([(kind, key)])
+            view = self._views.pop((kind, key))
         if view is None:
             return False
         previous = previous if previous is not None else self._old(page_id)
@@ -256,24 +290,41 @@ class SiteBuilder:
             record.deps |= built.deps
             self._write(record, links.file(kind, key), render(built, lang).encode("utf-8"), previous.files)
             self.report.pages += 1
-        base = Links(static=True)
-        twin = json_twin(view, base.url(kind, key)).model_dump(mode="json", exclude_none=True)
-        self._write(record, base.twin(kind, key, "json")[1:], _twin_bytes(twin), previous.files)
-        for extension, data in rdf_twins(self.cat.store, self.cat.uris, view).items():
-            self._write(record, base.twin(kind, key, extension)[1:], data, previous.files)
-        if kind == "practice":  # listings sort by title: a new title moves the practice between their pages
-            record.deps.add("title:" + _sha(json.dumps(view.entity.title, sort_keys=True).encode()))  # type: ignore[union-attr]
+        twins = twins if twins is not None else self._twins(kind, key, view)
+        for path, data in twins.files.items():
+            self._write(record, path, data, previous.files)
+        if kind == "practice":  # a new title moves the practice in its listings
+            record.deps.add(_place(view))
+        record.deps.add(twins.face)
         self._finish_page(page_id, record, previous)
         return True
 
-    def render_listing(self, facet: str, code: str) -> None:
-        """Every page of a country's or theme's listing (`{facet}:{code}:{n}` in
+    def _twins(self, kind: str, key: str, view: EntityView) -> Twins:
+        """The entity's JSON and RDF twins, and its face."""
+        base = Links(static=True)
+        twin = json_twin(view, base.url(kind, key)).model_dump(mode="json", exclude_none=True)
+        out = {base.twin(kind, key, "json")[1:]: _twin_bytes(twin)}
+        for extension, data in rdf_twins(self.cat.store, self.cat.uris, view).items():
+            out[base.twin(kind, key, extension)[1:]] = data
+        return Twins(out, _face(twin))
+
+    def render_listing(self, facet: str, code: str, showing: set[str] | None = None) -> None:
+        """The pages of a country's or theme's listing (`{facet}:{code}:{n}` in
         the manifest, each showing its practices); pages past the end go.
-        The listing is asked of the index once per language, not per page."""
+        With `showing` (an incremental build), only the pages whose practices,
+        order, count or breakdown moved, and the pages named there. The
+        listing is asked of the index once per language, not per page."""
         wholes = {lang: views.listing_all(self.cat, facet, code, lang) for lang in self.links}
         number, last = 1, 1
         while number <= last:
-            last = self.render_listing_page(facet, code, number, wholes=wholes) or 0
+            built = self._listing_pages(facet, code, number, wholes)
+            if built is None:
+                break
+            last = built[0].context["last_page"]
+            page_id = f"{facet}:{code}:{number}"
+            previous = self._old(page_id)
+            if showing is None or page_id in showing or _listing_digest(built) not in previous.deps:
+                self._write_listing_page(page_id, built, previous)
             number += 1
         prefix = f"{facet}:{code}:"
         for page_id in self.manifest.page_ids(prefix) if self.manifest is not None else ():
@@ -285,24 +336,35 @@ class SiteBuilder:
     ) -> int | None:
         """One page of a listing in every language; its listing's last page
         number, or None when the page is past the end."""
+        built = self._listing_pages(facet, code, number, wholes)
+        if built is None:
+            return None
         page_id = f"{facet}:{code}:{number}"
-        previous = previous if previous is not None else self._old(page_id)
-        record = PageRecord()
-        last = None
+        self._write_listing_page(page_id, built, previous if previous is not None else self._old(page_id))
+        return int(built[0].context["last_page"])
+
+    def _listing_pages(self, facet: str, code: str, number: int, wholes: dict[str, Result] | None) -> list[views.Page] | None:
+        """A listing page's views, one per language (None past the end)."""
+        built = []
         for lang, links in self.links.items():
             whole = wholes.get(lang) if wholes else None
-            built = views.listing(self.cat, links, self.site, facet, code, number, whole)
-            if built is None:
+            page = views.listing(self.cat, links, self.site, facet, code, number, whole)
+            if page is None:
                 return None
-            last = built.context["last_page"]
-            record.deps |= {hit.uri for hit in built.context["hits"]}
-            self._write(record, links.file(facet, code, number), render(built, lang).encode("utf-8"), previous.files)
+            built.append(page)
+        return built
+
+    def _write_listing_page(self, page_id: str, built: list[views.Page], previous: PageRecord) -> None:
+        facet, code, number = page_id.split(":")
+        record = PageRecord({_listing_digest(built)})
+        for (lang, links), page in zip(self.links.items(), built, strict=True):
+            record.deps |= {hit.uri for hit in page.context["hits"]}
+            self._write(record, links.file(facet, code, int(number)), render(page, lang).encode("utf-8"), previous.files)
             self.report.pages += 1
         self._finish_page(page_id, record, previous)
-        return last
 
-    def render_globals(self) -> None:
-        for name in GLOBAL_PAGES:
+    def render_globals(self, names: tuple[str, ...] = GLOBAL_PAGES) -> None:
+        for name in names:
             self.render_global(name)
 
     def render_global(self, name: str, previous: PageRecord | None = None) -> None:
@@ -333,20 +395,26 @@ class SiteBuilder:
             "error.html", links, self.site, ("home", "", {}), status=404, title="Not found", message=""
         )
 
-    def render_files(self, previous: PageRecord | None = None) -> None:
-        """openapi.json, the feed, robots.txt, static assets."""
+    def render_files(self, previous: PageRecord | None = None, feed_only: bool = False) -> None:
+        """openapi.json, the feed, robots.txt, static assets; with `feed_only`
+        (after a harvest) the feed, the others kept as they are (they follow
+        the code and the options: a change of those is a full build)."""
         previous = previous if previous is not None else self._old("files")
         record = PageRecord()
+        if feed_only:
+            record.files = {path: digest for path, digest in previous.files.items() if path != "feed.atom"}
         site_url = (self.options.site_url or self.cat.uris.base).rstrip("/")
-        self._write(record, "openapi.json", _json_bytes(openapi(self.options.api_base or "/")), previous.files)
+        if not feed_only:
+            self._write(record, "openapi.json", _json_bytes(openapi(self.options.api_base or "/")), previous.files)
         links = self.links.get(DEFAULT) or next(iter(self.links.values()))
         built = views.feed(links, self.site, recent(self.cat), f"{site_url}/feed.atom", site_url)
         self._write(record, "feed.atom", render(built, links.lang).encode("utf-8"), previous.files)
-        self._write(record, "robots.txt", robots_txt(site_url).encode("utf-8"), previous.files)
-        static = site_dir() / "static"
-        for path in sorted(static.rglob("*")):
-            if path.is_file():
-                self._write(record, f"static/{path.relative_to(static).as_posix()}", path.read_bytes(), previous.files)
+        if not feed_only:
+            self._write(record, "robots.txt", robots_txt(site_url).encode("utf-8"), previous.files)
+            static = site_dir() / "static"
+            for path in sorted(static.rglob("*")):
+                if path.is_file():
+                    self._write(record, f"static/{path.relative_to(static).as_posix()}", path.read_bytes(), previous.files)
         self._finish_page("files", record, previous)
 
     def render_sitemap(self) -> None:
@@ -391,8 +459,8 @@ class SiteBuilder:
             self.report.changed_records = len(changed)
             self._incremental(changed)
             if changed or self.manifest.get("runs") != runs:
-                self.render_globals()
-                self.render_files()
+                self.render_globals(DATA_PAGES)
+                self.render_files(feed_only=self.manifest.record("files") is not None)
         if full or self.pages_changed or self.manifest.record("sitemap") is None:
             self.render_sitemap()
         self.manifest.set("code", code)
@@ -493,43 +561,62 @@ class SiteBuilder:
         return sorted(known_codes(facet))
 
     def _incremental(self, changed: dict[str, str]) -> None:
+        """Render again what the changed records change: their entities whose
+        twins are not the same bytes, the pages that show an entity whose face
+        changed, and the listing pages whose practices moved."""
         if not changed:
             return
         uris = self.cat.uris
-        listings: set[str] = set()  # listings to render whole: their order or breakdown moved
-        again: dict[str, str] = {}
-        # 1. the changed entities themselves, and what they linked to before and now
+        listings: set[str] = set()  # listings whose order, count or breakdown may have moved
+        faces: set[str] = set()  # entities whose face changed: the pages showing them follow
+        again: dict[str, str] = {}  # entities whose pages gained or lost a link to a changed one
+        done: set[str] = set()  # entities rendered (or gone) already
         self.prefetch((kind, key) for uri, kind in sorted(changed.items()) if (key := uris.key_of(uri, kind)))
         for uri, kind in sorted(changed.items()):
             key = uris.key_of(uri, kind)
             if not key:
                 continue
-            previous = self.manifest.record(f"{kind}:{key}") if self.manifest is not None else None
-            if not self.render_entity(kind, key, previous or PageRecord()):
-                self._forget(f"{kind}:{key}")
-            after = self._old(f"{kind}:{key}").deps
+            page_id = f"{kind}:{key}"
+            previous = self.manifest.record(page_id) if self.manifest is not None else None
+            view = self._views.pop((kind, key), None)
+            if view is None:
+                if previous is not None:
+                    self._forget(page_id)
+                after: set[str] = set()
+            else:
+                twins = self._twins(kind, key, view)
+                if previous is not None and all(previous.files.get(p) == _sha(d) for p, d in twins.files.items()):
+                    continue  # the store says the same of it (an organisation in a changed practice's record)
+                self.render_entity(kind, key, previous or PageRecord(), view, twins)
+                after = self._old(page_id).deps
+            done.add(uri)
             before = previous.deps if previous is not None else set()
-            member_before = {d for d in before if d.startswith(("country:", "theme:"))}
-            member_after = {d for d in after if d.startswith(("country:", "theme:"))}
-            titles = {d for d in before ^ after if d.startswith("title:")}
-            if kind == "practice" and (previous is None or member_before != member_after or titles or not after):
-                listings |= member_before | member_after
-            for dep in before | after:
-                if kind != "organisation" and ":" in dep and not dep.startswith(("country:", "theme:", "title:")):
-                    if not uris.key_of(dep, "practice"):
-                        again.update(self._kind_of(dep))
-        # 2. the pages that show a changed entity (practices' related lists, projects, organisations, listing pages)
+            if _starting(before, "face:") != _starting(after, "face:"):
+                faces.add(uri)
+            members = _starting(before | after, "country:", "theme:")
+            moved = _starting(before, "country:", "theme:") != _starting(after, "country:", "theme:")
+            if kind == "practice" and (previous is None or moved or _starting(before ^ after, "title:") or not after):
+                listings |= members
+            for dep in before ^ after:  # linked entities gained or lost (practices show related ones)
+                if kind != "organisation" and ":" in dep and not uris.key_of(dep, "practice"):
+                    again.update(self._kind_of(dep))
+        # the pages that show an entity whose face changed: related lists, projects, organisations, listing pages
         pages: list[tuple[str, str]] = []
-        for page_id in self.manifest.pages_showing(changed) if self.manifest is not None else ():
+        listing_pages: set[str] = set()
+        for page_id in self.manifest.pages_showing(faces) if self.manifest is not None else ():
             kind, _, key = page_id.partition(":")
             if kind in ("practice", "project", "organisation"):
                 again[uris.entity(kind, key)] = kind
-            elif kind in ("country", "theme") and f"{kind}:{key.rpartition(':')[0]}" not in listings:
-                pages.append((kind, key))
-        tasks = [(kind, key) for uri, kind in sorted(again.items()) if uri not in changed and (key := uris.key_of(uri, kind))]
-        # 3. the listings they are in: one page where it stays, all of it where the order moved
-        tasks += sorted(pages) + [(facet, code) for facet, _, code in (k.partition(":") for k in sorted(listings))]
-        self._run(tasks)
+            elif kind in ("country", "theme"):
+                if f"{kind}:{key.rpartition(':')[0]}" in listings:
+                    listing_pages.add(page_id)
+                else:
+                    pages.append((kind, key))
+        tasks = [(kind, key) for uri, kind in sorted(again.items()) if uri not in done and (key := uris.key_of(uri, kind))]
+        self._run(tasks + sorted(pages))
+        # the listings where the order moved: the pages that changed
+        for facet, _, code in (k.partition(":") for k in sorted(listings)):
+            self.render_listing(facet, code, listing_pages)
 
     def _kind_of(self, uri: str) -> dict[str, str]:
         for kind in ("project", "organisation"):
@@ -543,6 +630,10 @@ class SiteBuilder:
 PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
 BATCH = 100  # entities loaded and rendered together (one store query for all)
 _WORKER: SiteBuilder | None = None
+
+
+def _starting(deps: set[str], *prefixes: str) -> set[str]:
+    return {d for d in deps if d.startswith(prefixes)}
 
 
 def _page_id(kind: str, key: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -24,6 +25,7 @@ from catalogue.settings import Settings
 from catalogue.site_manifest import Manifest, PageRecord
 from catalogue.sitebuild import MANIFEST, BuildOptions, build_site
 from catalogue.sources import load_sources
+from catalogue.web.links import Links
 from servers import serve_files  # tests/servers.py
 
 LANGS = ("en", "de")
@@ -211,6 +213,143 @@ def test_a_changed_record_renders_only_what_shows_it(own_catalogue: tuple[Catalo
     spain = (tmp_path / "out" / "country" / "ESP.html").read_text(encoding="utf-8")
     first = spain.index('class="result-title"')
     assert "Aaa Decide Madrid" in spain[first : first + 300]
+
+
+def _edit_and_harvest(cat: Catalogue, sources: Path, old: str, new: str) -> None:
+    """Edit the demo list (one practice's field) and harvest it again."""
+    csv = sources / "practices.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    csv.write_text(text.replace(old, new), encoding="utf-8")
+    runs = cat.harvest(load_sources(sources / "sources.toml"), ["demo-local-list"])
+    assert runs[0].counts.changed == 1, runs[0].counts
+
+
+def _files_with(out: Path, text: str) -> set[str]:
+    """The site's files (pages, twins, feed) whose text contains `text`."""
+    found = set()
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".ttl", ".jsonld", ".rdf", ".nt", ".atom"):
+            if text in path.read_text(encoding="utf-8"):
+                found.add(path.relative_to(out).as_posix())
+    return found
+
+
+def _listing_text(out: Path, prefix: str, facet: str, code: str) -> str:
+    """Every page of a listing in one language, as one text."""
+    root = out / prefix / facet if prefix else out / facet
+    return "".join(p.read_text(encoding="utf-8") for p in [root / f"{code}.html", *sorted((root / code).glob("*.html"))] if p.is_file())
+
+
+def test_a_new_title_shows_on_every_page_that_shows_it(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    cat, sources = own_catalogue
+    out = tmp_path / "out"
+    options = BuildOptions(out=out, languages=("en", "fr"))
+    build_site(cat, options)
+    old_title = "beta.gouv.fr : l'incubateur des startups d'État"
+    shown = _files_with(out, "beta.gouv.fr : l&#39;incubateur") | _files_with(out, old_title)
+    assert {"practice/demo-beta-gouv.html", "fr/country/FRA.html", "feed.atom"} <= shown, sorted(shown)
+    assert any(p.startswith("organisation/") for p in shown) and any(p.startswith("theme/") for p in shown)
+
+    _edit_and_harvest(cat, sources, old_title, "Zanzibar incubator renamed")
+    update = build_site(cat, options)
+    assert not update.full and 0 < update.pages < 60, update.summary()
+    assert not _files_with(out, "beta.gouv.fr : l&#39;incubateur") and not _files_with(out, old_title)
+    renamed = _files_with(out, "Zanzibar incubator renamed")
+    assert {"practice/demo-beta-gouv.html", "fr/practice/demo-beta-gouv.html", "practice/demo-beta-gouv.json", "feed.atom"} <= renamed
+    assert any(p.startswith("organisation/") for p in renamed) and any(p.startswith("fr/organisation/") for p in renamed)
+    for prefix in ("", "fr"):  # last by title now in each of its listings, in both languages
+        for facet, code in (("country", "FRA"), ("theme", "digital-government")):
+            assert "Zanzibar incubator renamed" in _listing_text(out, prefix, facet, code), (prefix, facet, code)
+    # every file a full build would show it in shows it, but "related" lists (refreshed by full builds)
+    full = tmp_path / "full"
+    build_site(cat, replace(options, out=full))
+    for path in sorted(_files_with(full, "Zanzibar incubator renamed") - renamed):
+        assert path.startswith(("practice/", "fr/practice/")), path
+
+
+def test_a_withdrawn_practice_leaves_the_listings(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    cat, sources = own_catalogue
+    out = tmp_path / "out"
+    options = BuildOptions(out=out, languages=("en",))
+    build_site(cat, options)
+    before = _listing_text(out, "", "country", "FRA")
+    assert "beta.gouv.fr" in before
+    csv = sources / "practices.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv.write_text("".join(line for line in lines if not line.startswith("beta-gouv,")), encoding="utf-8")
+    runs = cat.harvest(load_sources(sources / "sources.toml"), ["demo-local-list"])
+    assert runs[0].counts.withdrawn == 1
+    update = build_site(cat, options)
+    assert not update.full and update.pages > 0
+    for facet, code in (("country", "FRA"), ("theme", "digital-government")):
+        listing = _listing_text(out, "", facet, code)
+        assert "beta.gouv.fr" not in listing and "/practice/demo-beta-gouv.html" not in listing, (facet, code)
+    total = cat.engine.search(Query(filters={"country": ("FRA",)}, limit=0)).total
+    assert f"{total} practices from this country" in _listing_text(out, "", "country", "FRA")
+    assert "/practice/demo-beta-gouv.html" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_organisation_that_did_not_change_keeps_its_pages(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    """A practice's record also describes its organisation: when only the
+    practice changed, the pages that show the organisation are not rendered again."""
+    cat, sources = own_catalogue
+    out = tmp_path / "out"
+    options = BuildOptions(out=out, languages=("en",))
+    build_site(cat, options)
+    manifest = Manifest(out)
+    practice = "https://gpc.test/id/practice/demo-data-gouv-fr"
+    showing = manifest.pages_showing([practice]) | {"practice:demo-data-gouv-fr"}
+    organisation = next(d for d in manifest.record("practice:demo-data-gouv-fr").deps if "/id/organisation/" in d)  # type: ignore[union-attr]
+    others = sorted(manifest.pages_showing([organisation]) - showing)
+    manifest.close()
+    assert others, "the organisation shows on pages that do not show the practice"
+    stamps = {page: (out / "practice" / f"{page.partition(':')[2]}.html").stat().st_mtime_ns
+              for page in others if page.startswith("practice:")}  # fmt: skip
+    _edit_and_harvest(cat, sources, "data.gouv.fr est la plateforme", "data.gouv.fr, revue, est la plateforme")
+    update = build_site(cat, options)
+    assert update.changed_records >= 1 and update.pages <= len(showing) + len(sitebuild.DATA_PAGES), update.summary()
+    assert "revue" in (out / "practice" / "demo-data-gouv-fr.html").read_text(encoding="utf-8")
+    for page, stamp in stamps.items():
+        assert (out / "practice" / f"{page.partition(':')[2]}.html").stat().st_mtime_ns == stamp, page
+
+
+def test_a_new_title_renders_only_the_listing_pages_that_moved(
+    own_catalogue: tuple[Catalogue, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalogue.web import views
+
+    monkeypatch.setattr(views, "LISTING_PER_PAGE", 2)  # several pages per listing
+    cat, sources = own_catalogue
+    options = BuildOptions(out=tmp_path / "out", languages=("en",))
+    build_site(cat, options)
+    before = _listing_files(tmp_path / "out")
+    rendered: list[str] = []
+    write = sitebuild.SiteBuilder._write_listing_page
+
+    def spy(self: sitebuild.SiteBuilder, page_id: str, *args: object) -> None:
+        rendered.append(page_id)
+        write(self, page_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sitebuild.SiteBuilder, "_write_listing_page", spy)
+    _edit_and_harvest(cat, sources, "data.gouv.fr : la plateforme ouverte", "Aaa data.gouv.fr : la plateforme ouverte")
+    build_site(cat, options)
+    after, incremental = _listing_files(tmp_path / "out"), list(rendered)
+    build_site(cat, replace(options, out=tmp_path / "full"))
+    assert after == _listing_files(tmp_path / "full")  # what a full build writes
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert changed and len(changed) < len(after)
+    files = {page_id: Links(static=True).file(*_listing_page(page_id)) for page_id in incremental}
+    assert set(files.values()) == changed, (sorted(files.values()), sorted(changed))
+
+
+def _listing_files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for kind in ("country", "theme") for p in (out / kind).rglob("*.html")}
+
+
+def _listing_page(page_id: str) -> tuple[str, str, int]:
+    facet, code, number = page_id.split(":")
+    return facet, code, int(number)
 
 
 def test_force_and_option_changes_rebuild_everything(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
