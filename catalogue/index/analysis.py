@@ -171,12 +171,14 @@ def facet_values(doc: IndexDoc, facet: str) -> list[str]:
 
 
 def payload(doc: IndexDoc) -> str:
-    """The stored copy of a doc's display fields (titles, texts, facets)."""
+    """The stored copy of a doc's display fields (titles, texts, facets).
+
+    Not the concept labels: every hit reads and parses the payload, and the
+    labels (as long as the texts) serve only "did you mean"."""
     return json.dumps(
         {
             "title": {k: safe_text(v) for k, v in doc.title.items()},
             "text": {k: safe_text(v) for k, v in doc.text.items()},
-            "labels": safe_text(doc.labels),
             "facets": {k: list(v) for k, v in doc.facets.items()},
         },
         ensure_ascii=False,
@@ -432,6 +434,16 @@ def suggest_query(
 RELATED_WEIGHTS: Mapping[str, float] = {"theme": 1_000.0, "type": 100.0}
 RELATED_TERMS = 25  # most distinctive words of the doc used for text similarity
 RELATED_SPARE = 10  # extra candidates read so that equal scores can be ordered by uri
+# Words found in more than this share of the documents (and in more than
+# RELATED_COMMON_FLOOR of them) are not used for text similarity: they tell
+# little about a document and walking their postings is most of the cost.
+RELATED_MAX_DOC_SHARE = 0.02
+RELATED_COMMON_FLOOR = 1_000
+
+
+def related_max_docs(docs: int) -> int:
+    """The most documents a word may be found in and still count for "more like this"."""
+    return max(int(docs * RELATED_MAX_DOC_SHARE), RELATED_COMMON_FLOOR)
 
 
 def check_facet(facet: str) -> None:

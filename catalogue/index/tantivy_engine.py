@@ -3,7 +3,8 @@
 Layout of a document (see `analysis` for the analysers):
 
 * `uri`, `version`: raw keywords, stored; `payload`: stored JSON (titles,
-  texts, labels, facets) used for hits, snippets and "more like this".
+  texts, facets) used for hits, snippets and "more like this"; `labels`:
+  the concept labels, stored apart (only "did you mean" reads them).
 * `title_<k>`, `text_<k>`, `all`: analysed text, not stored.
 * one raw field per facet (filters, "related"), and per facet one to three
   single-valued fast columns that the terms aggregations count (see `_SLOTS`).
@@ -25,6 +26,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,6 +49,7 @@ _FACET_BUCKETS = 65_000
 _SLOTS: Mapping[str, int] = {facet: {"theme": 3, "type": 2, "country": 2}.get(facet, 1) for facet in FACETS}
 _NO_VALUE = "[]"
 _SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
+_MAX_TIERS = 8  # themes and types of a document beyond which "more like this" takes the plain query
 
 Occur = tantivy.Occur
 
@@ -106,6 +109,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("uri", stored=True, tokenizer_name="raw")
     builder.add_text_field("version", stored=True, tokenizer_name="raw")
     builder.add_bytes_field("payload", stored=True, indexed=False)
+    builder.add_bytes_field("labels", stored=True, indexed=False)
     for key in an.FIELD_KEYS:
         builder.add_text_field(an.title_field(key), tokenizer_name=_tokenizer_name(key))
         builder.add_text_field(an.text_field(key), tokenizer_name=_tokenizer_name(key))
@@ -176,6 +180,8 @@ class TantivyEngine(SearchEngine):
         out.add_text("uri", doc.uri)
         out.add_text("version", doc.version)
         out.add_bytes("payload", an.payload(doc).encode("utf-8"))
+        if doc.labels:
+            out.add_bytes("labels", an.safe_text(doc.labels).encode("utf-8"))
         texts = an.field_texts(doc)
         for key, values in texts.titles.items():
             for value in values:
@@ -270,15 +276,21 @@ class TantivyEngine(SearchEngine):
         filters = self._filter_queries(query.filters)
         groups = an.facet_groups(query.facets, filters)
         most = not filters and text_query is not None and self._matches_most(searcher, generation, text)
+        combined = self._combine(text_query, filters.values())
         # Counting runs inside tantivy, which lets go of the GIL: it overlaps
-        # finding the top hits and making their snippets here.
+        # finding the top hits and making their snippets here. When it walks
+        # the query's own matches (a text query with unfiltered facets), it
+        # also gives the total, so the top hits need not count them again.
         counting = _pool().submit(self._facet_counts, searcher, generation, text_query, filters, groups, most)
+        counted = text_query is not None and None in groups
         try:
-            total, top = self._top(searcher, self._combine(text_query, filters.values()), query)
+            total, top = self._top(searcher, combined, query, count=not counted)
             hits = self._render(searcher, top, text_query, query)
             suggestion = self._suggest(searcher, text) if text else None
         finally:
-            facets = counting.result()
+            facets, matched = counting.result()
+        if counted:
+            total = matched if matched is not None else searcher.search(combined, 1, count=True).count
         return Result(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
     def _matches_most(self, searcher: tantivy.Searcher, generation: _Generation, text: str) -> bool:
@@ -358,9 +370,9 @@ class TantivyEngine(SearchEngine):
         return tantivy.Query.boolean_query(clauses)
 
     def _top(
-        self, searcher: tantivy.Searcher, combined: tantivy.Query, query: Query
-    ) -> tuple[int, list[tuple[float, tantivy.DocAddress]]]:
-        """The total and the page's (score, address) pairs."""
+        self, searcher: tantivy.Searcher, combined: tantivy.Query, query: Query, count: bool = True
+    ) -> tuple[int | None, list[tuple[float, tantivy.DocAddress]]]:
+        """The total (None unless `count`) and the page's (score, address) pairs."""
         # Clamp paging: tantivy panics on limit 0 and needs no offset beyond its docs.
         offset = min(max(query.offset, 0), searcher.num_docs)
         limit = max(query.limit, 0)
@@ -369,7 +381,7 @@ class TantivyEngine(SearchEngine):
             options = {"order_by_field": "date_key", "order": tantivy.Order.Desc}
         elif query.sort == "title":
             options = {"order_by_field": "sort_title", "order": tantivy.Order.Asc}
-        result = searcher.search(combined, max(limit, 1), count=True, offset=offset, **options)
+        result = searcher.search(combined, max(limit, 1), count=count, offset=offset, **options)
         return result.count, result.hits[:limit]
 
     def _render(
@@ -397,9 +409,12 @@ class TantivyEngine(SearchEngine):
         filters: Mapping[str, _Filter],
         groups: Mapping[str | None, list[str]],
         most: bool,
-    ) -> dict[str, list[tuple[str, int]]]:
+    ) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+        """The counts, and the documents the search matches when a text query
+        was counted with all the filters (else None)."""
         # One aggregation per group of `an.facet_groups` (the multi-select rule).
         counts: dict[str, list[tuple[str, int]]] = {}
+        matched = None
         for excluded, names in groups.items():
             others = {name: f for name, f in filters.items() if name != excluded}
             if text_query is None:
@@ -407,12 +422,15 @@ class TantivyEngine(SearchEngine):
             elif most:
                 # Most documents match (a common word): count the few that do
                 # not, and take them from the counts over every document.
-                found = self._counts_by_complement(searcher, generation, text_query, names)
+                found, missing = self._counts_by_complement(searcher, generation, text_query, names)
+                matched = None if missing is None else searcher.num_docs - missing
             else:
                 query = self._combine(text_query, others.values())
-                found = self._aggregate(searcher, generation, query, names)
+                found, docs = self._aggregate(searcher, generation, query, names)
+                if excluded is None:
+                    matched = docs
             counts.update((name, list(found[name])) for name in names)  # copies: cached lists stay intact
-        return counts
+        return counts, matched
 
     def _slots(self, searcher: tantivy.Searcher, generation: _Generation) -> dict[str, list[str]]:
         """Facet -> its slot columns that hold any value in this generation
@@ -432,10 +450,14 @@ class TantivyEngine(SearchEngine):
 
     def _aggregate(
         self, searcher: tantivy.Searcher, generation: _Generation, query: tantivy.Query, names: list[str]
-    ) -> dict[str, list[tuple[str, int]]]:
-        """The facets' counts over the query's documents, in one aggregation request."""
+    ) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+        """The facets' counts over the query's documents, in one aggregation
+        request, and how many documents that is (None when no column was read)."""
         slots = self._slots(searcher, generation)
-        found = _terms_buckets(searcher, query, [column for name in names for column in slots[name]])
+        columns = [column for name in names for column in slots[name]]
+        found = _terms_buckets(searcher, query, columns)
+        # Every document holds exactly one value in each slot column.
+        docs = sum(bucket["doc_count"] for bucket in found[columns[0]]) if columns else None
         out = {}
         for name in names:
             tally: dict[str, int] = {}
@@ -445,7 +467,7 @@ class TantivyEngine(SearchEngine):
                     for value in _slot_decode(bucket["key"]):
                         tally[value] = tally.get(value, 0) + count
             out[name] = an.sorted_counts(tally.items())
-        return out
+        return out, docs
 
     def _filter_only_counts(
         self,
@@ -459,21 +481,23 @@ class TantivyEngine(SearchEngine):
         key = (tuple(names), tuple((name, filters[name].values) for name in sorted(filters)))
         found = generation.counts_get(key)
         if found is None:
-            found = self._aggregate(searcher, generation, self._combine(None, filters.values()), names)
+            found = self._aggregate(searcher, generation, self._combine(None, filters.values()), names)[0]
             generation.counts_put(key, found)
         return found
 
     def _counts_by_complement(
         self, searcher: tantivy.Searcher, generation: _Generation, text_query: tantivy.Query, names: list[str]
-    ) -> dict[str, list[tuple[str, int]]]:
+    ) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+        """The counts over every document less those over the ones the text
+        does not match, and how many those are (None when no column was read)."""
         everything = self._filter_only_counts(searcher, generation, {}, names)
         rest = tantivy.Query.boolean_query([(Occur.Must, tantivy.Query.all_query()), (Occur.MustNot, text_query)])
-        missing = self._aggregate(searcher, generation, rest, names)
+        missing, unmatched = self._aggregate(searcher, generation, rest, names)
         out = {}
         for name in names:
             minus = dict(missing[name])
             out[name] = an.sorted_counts((value, n - minus.get(value, 0)) for value, n in everything[name])
-        return out
+        return out, unmatched
 
     # --- "did you mean" ----------------------------------------------------
 
@@ -492,9 +516,11 @@ class TantivyEngine(SearchEngine):
                 )
                 seen: set[str] = set()
                 for _, address in searcher.search(fuzzy, _SUGGEST_DOCS, count=False).hits:
-                    stored = an.read_payload(searcher.doc(address).get_first("payload"))
-                    body = " ".join([*stored["title"].values(), *stored["text"].values(), stored["labels"]])
-                    seen.update(plain.analyze(body))
+                    doc = searcher.doc(address)
+                    stored = an.read_payload(doc.get_first("payload"))
+                    labels = doc.get_first("labels")
+                    body = [*stored["title"].values(), *stored["text"].values(), labels.decode() if labels else ""]
+                    seen.update(plain.analyze(" ".join(body)))
                 near = [w for w in seen if an.edit_distance(token, w, distance) <= distance]
                 if near:
                     return [(w, searcher.doc_freq(an.ALL_FIELD, w)) for w in near]
@@ -505,19 +531,74 @@ class TantivyEngine(SearchEngine):
     # --- related -----------------------------------------------------------
 
     def more_like_this(self, uri: str, limit: int = 5, lang: str = "en") -> list[Hit]:
-        searcher = self._searcher()
-        found = searcher.search(tantivy.Query.term_query(self._schema, "uri", uri), 1, count=False).hits
+        searcher, generation = self._snapshot()
+        own = self._own(uri)
+        found = searcher.search(own, 1, count=False).hits
         if not found or limit <= 0:
             return []
         stored = an.read_payload(searcher.doc(found[0][1]).get_first("payload"))
-        clauses = [(Occur.Should, q) for q in self._related_queries(searcher, stored)]
-        if not clauses:
+        tiers = self._related_tiers(stored)
+        words = self._similar_text_query(searcher, generation, stored)
+        if not tiers and words is None:
             return []
-        clauses.append((Occur.MustNot, tantivy.Query.term_query(self._schema, "uri", uri)))
+        pool = self._related_pool(searcher, tiers, words, own, limit) if words is not None else None
+        if pool is None:  # the plain query over every document
+            clauses = [(Occur.Should, _tier_query(term, weight)) for term, weight in tiers]
+            if words is not None:
+                clauses.append((Occur.Should, words))
+            clauses.append((Occur.MustNot, own))
+            pool = searcher.search(tantivy.Query.boolean_query(clauses), limit + an.RELATED_SPARE, count=False).hits
+        return self._related_hits(searcher, pool, limit, lang)
+
+    def _own(self, uri: str) -> tantivy.Query:
+        """The query for the document `uri`."""
+        return tantivy.Query.term_query(self._schema, "uri", uri)
+
+    def _related_pool(
+        self,
+        searcher: tantivy.Searcher,
+        tiers: list[tuple[tantivy.Query, float]],
+        words: tantivy.Query,
+        own: tantivy.Query,
+        limit: int,
+    ) -> list[tuple[float, tantivy.DocAddress]] | None:
+        """The candidates the plain query would give, found in two cheap steps,
+        or None when these do not apply.
+
+        Scoring every document of a tier is what makes the plain query slow
+        (each theme or type is shared by a large part of the catalogue). So:
+        first the documents sharing a distinctive word (short postings; the
+        tiers only add to their scores); then, only if some document sharing
+        no word could score as much as the `limit`-th of those, the documents
+        sharing enough tiers to reach that score (intersections of tiers).
+        """
+        spare = limit + an.RELATED_SPARE
+        sharing = [(Occur.Must, _with_tiers(words, tiers)), (Occur.MustNot, own)]
+        pool = searcher.search(tantivy.Query.boolean_query(sharing), spare, count=False).hits
+        if len(pool) < limit:
+            return None
+        floor = pool[limit - 1][0]
+        groups = _tier_groups([weight for _, weight in tiers], floor)
+        if groups is None:
+            return None
+        if not groups:  # no document without a shared word can reach the floor
+            return pool
+        shares = [tantivy.Query.boolean_query([(Occur.Must, tiers[i][0]) for i in group]) for group in groups]
+        enough = tantivy.Query.boolean_query([(Occur.Should, share) for share in shares])
+        rest = [(Occur.Must, _with_tiers(tantivy.Query.const_score_query(enough, 0.0), tiers))]
+        rest += [(Occur.MustNot, words), (Occur.MustNot, own)]
+        return pool + searcher.search(tantivy.Query.boolean_query(rest), spare, count=False).hits
+
+    def _related_hits(
+        self, searcher: tantivy.Searcher, pool: list[tuple[float, tantivy.DocAddress]], limit: int, lang: str
+    ) -> list[Hit]:
         # Equal scores are common (the theme tiers): order them by uri, not by
         # where the documents happen to sit in the index, so every build and
-        # process answers the same. A few spare candidates cover the ties.
-        pool = searcher.search(tantivy.Query.boolean_query(clauses), limit + an.RELATED_SPARE, count=False).hits
+        # process answers the same. A few spare candidates cover the ties;
+        # only those scoring at least the `limit`-th can be in the answer.
+        if len(pool) > limit:
+            floor = sorted((score for score, _ in pool), reverse=True)[limit - 1]
+            pool = [(score, address) for score, address in pool if score >= floor]
         candidates = [(float(score), searcher.doc(address)) for score, address in pool]
         candidates.sort(key=lambda c: (-c[0], c[1].get_first("uri")))
         hits = []
@@ -526,40 +607,33 @@ class TantivyEngine(SearchEngine):
             hits.append(an.stored_hit(doc.get_first("uri"), score, other, lang, an.snippet(other["text"], lang, None)))
         return hits
 
-    def _related_queries(self, searcher: tantivy.Searcher, stored: dict) -> list[tantivy.Query]:
-        """Shared themes and types as constant tiers, plus text similarity."""
-        queries = []
-        for facet, weight in an.RELATED_WEIGHTS.items():
-            for value in stored["facets"].get(facet, []):
-                term = tantivy.Query.term_query(self._schema, facet, value)
-                queries.append(tantivy.Query.const_score_query(term, weight))
-        fields: dict[tuple[str, str], list[str]] = {}
-        for lang, value in stored["title"].items():
-            if value:
-                fields.setdefault((an.title_field(an.field_key(lang)), an.field_key(lang)), []).append(value)
-        for lang, value in stored["text"].items():
-            if value:
-                fields.setdefault((an.text_field(an.field_key(lang)), an.field_key(lang)), []).append(value)
-        similar = self._similar_text_query(searcher, fields)
-        if similar is not None:
-            queries.append(similar)
-        return queries
+    def _related_tiers(self, stored: dict) -> list[tuple[tantivy.Query, float]]:
+        """Shared themes and types, as (term query, constant score) tiers."""
+        return [
+            (tantivy.Query.term_query(self._schema, facet, value), weight)
+            for facet, weight in an.RELATED_WEIGHTS.items()
+            for value in stored["facets"].get(facet, [])
+        ]
 
     def _similar_text_query(
-        self, searcher: tantivy.Searcher, fields: Mapping[tuple[str, str], list[str]]
+        self, searcher: tantivy.Searcher, generation: _Generation, stored: dict
     ) -> tantivy.Query | None:
         """The document's most distinctive words, weighed tf × idf as tantivy's
         more-like-this does, but chosen in a fixed order: tantivy's own query
         breaks ties between equally weighted words by hash order, which
-        changes from one process to the next."""
+        changes from one process to the next. Words in a large share of the
+        catalogue are left out (`an.related_max_docs`): they say little about
+        the document and their long postings cost most of the query."""
         docs = max(searcher.num_docs, 1)
+        most = an.related_max_docs(docs)
         scored: list[tuple[float, str, str]] = []
-        for (field, key), values in fields.items():
-            analyzer = self._analyzers[_tokenizer_name(key)]
-            freqs = Counter(t for value in values for t in analyzer.analyze(value) if len(t.encode("utf-8")) >= 3)
+        for (field, key), text in _related_texts(stored).items():
+            freqs = Counter(self._analyzers[_tokenizer_name(key)].analyze(text))
             for term, freq in freqs.items():
-                found = searcher.doc_freq(field, term)
-                if found > 0:
+                if len(term) < 3 and len(term.encode("utf-8")) < 3:
+                    continue
+                found = generation.doc_freq(searcher, field, term)
+                if 0 < found <= most:
                     idf = math.log(1 + (docs - found + 0.5) / (found + 0.5))
                     scored.append((freq * idf, field, term))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
@@ -572,6 +646,48 @@ class TantivyEngine(SearchEngine):
             term_query = tantivy.Query.term_query(self._schema, field, term)
             clauses.append((Occur.Should, tantivy.Query.boost_query(term_query, score / best)))
         return tantivy.Query.boolean_query(clauses)
+
+
+def _tier_query(term: tantivy.Query, weight: float) -> tantivy.Query:
+    return tantivy.Query.const_score_query(term, weight)
+
+
+def _with_tiers(query: tantivy.Query, tiers: list[tuple[tantivy.Query, float]]) -> tantivy.Query:
+    """`query`'s documents, each tier it shares adding its weight to the score.
+
+    One optional tier per level of nesting: several optional clauses of one
+    boolean query become one union, and moving a union of long postings to
+    each matching document costs about as much as walking all of them."""
+    for term, weight in tiers:
+        query = tantivy.Query.boolean_query([(Occur.Must, query), (Occur.Should, _tier_query(term, weight))])
+    return query
+
+
+def _tier_groups(weights: list[float], floor: float) -> list[tuple[int, ...]] | None:
+    """The smallest sets of tiers (by index) whose weights reach `floor`: a
+    document sharing no word reaches it only by sharing one of these sets.
+    None when there are too many tiers to enumerate."""
+    if len(weights) > _MAX_TIERS:
+        return None
+    groups: list[tuple[int, ...]] = []
+    for size in range(len(weights) + 1):
+        for group in combinations(range(len(weights)), size):
+            if sum(weights[i] for i in group) >= floor and not any(set(g) <= set(group) for g in groups):
+                groups.append(group)
+    if () in groups:  # the floor is 0 (cannot happen with positive scores): everything qualifies
+        return None
+    return groups
+
+
+def _related_texts(stored: dict) -> dict[tuple[str, str], str]:
+    """(field, field key) -> the document's titles or texts in that field, joined."""
+    fields: dict[tuple[str, str], list[str]] = {}
+    for kind, name in (("title", an.title_field), ("text", an.text_field)):
+        for lang, value in stored[kind].items():
+            if value:
+                key = an.field_key(lang)
+                fields.setdefault((name(key), key), []).append(value)
+    return {where: "\n".join(values) for where, values in fields.items()}
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
@@ -605,6 +721,7 @@ class _Generation:
     """One index generation (one commit): its searcher and what its searches can share."""
 
     _MAX_COUNTS = 256  # cached no-text facet counts per generation
+    _MAX_DOC_FREQS = 100_000  # remembered (field, term) document frequencies (~15 MB at most)
 
     def __init__(self, stamp: tuple[int, int, int], searcher: tantivy.Searcher) -> None:
         self.stamp = stamp
@@ -613,6 +730,18 @@ class _Generation:
         self.slots: dict[str, list[str]] | None = None
         self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()
         self._lock = threading.Lock()
+        self._doc_freqs: dict[tuple[str, str], int] = {}
+
+    def doc_freq(self, searcher: tantivy.Searcher, field: str, term: str) -> int:
+        """The term's document frequency, remembered for the generation: "more
+        like this" asks for every word of a page, and pages share most words."""
+        key = (field, term)
+        found = self._doc_freqs.get(key)
+        if found is None:
+            if len(self._doc_freqs) >= self._MAX_DOC_FREQS:
+                self._doc_freqs.clear()  # a crude bound: refilling is cheap
+            found = self._doc_freqs[key] = searcher.doc_freq(field, term)
+        return found
 
     def counts_get(self, key: tuple) -> dict[str, list[tuple[str, int]]] | None:
         with self._lock:

@@ -366,10 +366,15 @@ class WhooshEngine(SearchEngine):
             by_field.setdefault(an.title_field(an.field_key(lang)), []).append(value)
         for lang, value in stored["text"].items():
             by_field.setdefault(an.text_field(an.field_key(lang)), []).append(value)
+        # Words in a large share of the documents are left out, as in tantivy.
+        most = an.related_max_docs(searcher.doc_count())
+        reader = searcher.reader()
         for field, values in by_field.items():
             body = "\n".join(v for v in values if v)
             if body:
-                for term, weight in searcher.key_terms_from_text(field, body, numterms=an.RELATED_TERMS):
+                found = searcher.key_terms_from_text(field, body, numterms=2 * an.RELATED_TERMS)
+                kept = [(term, weight) for term, weight in found if reader.doc_frequency(field, term) <= most]
+                for term, weight in kept[: an.RELATED_TERMS]:
                     parts.append(wq.Term(field, term, boost=weight))
         return parts
 

@@ -31,7 +31,8 @@ from catalogue.index import (
     SearchEngine,
     open_engine,
 )
-from catalogue.index.analysis import clean_query, edit_distance
+from catalogue.index import analysis
+from catalogue.index.analysis import clean_query, edit_distance, payload, read_payload
 
 
 def doc(
@@ -694,6 +695,20 @@ def test_did_you_mean(loaded: SearchEngine, query: str, suggestion: str | None) 
     assert loaded.search(Query(text=query)).suggestion == suggestion
 
 
+def test_suggestions_come_from_concept_labels_too(loaded: SearchEngine) -> None:
+    # "partecipazione" is only in Lisbon's concept labels, which the stored
+    # display payload no longer carries: the suggestion must still find it.
+    assert all("partecipazione" not in " ".join([*d.title.values(), *d.text.values()]).lower() for d in CORPUS)
+    assert "partecipazione" in BY_URI["gp:lisbon"].labels
+    assert loaded.search(Query(text="partecipazone")).suggestion == "partecipazione"
+
+
+def test_stored_payload_leaves_the_labels_out() -> None:
+    stored = read_payload(payload(BY_URI["gp:lisbon"]))
+    assert set(stored) == {"title", "text", "facets"}
+    assert stored["title"] == dict(BY_URI["gp:lisbon"].title)
+
+
 def test_suggestion_finds_results(loaded: SearchEngine) -> None:
     suggestion = loaded.search(Query(text="vienna partcipation")).suggestion
     assert suggestion == "vienna participation"
@@ -725,6 +740,26 @@ def test_more_like_this_uses_text_similarity(loaded: SearchEngine) -> None:
     related = loaded.more_like_this("gp:vienna", limit=3)
     # Madrid and Gent share Vienna's type (tool), only Gent its words (open data, licences, reuse).
     assert related[0].uri == "gp:gent"
+
+
+def test_more_like_this_leaves_out_words_found_in_most_documents(
+    engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At this size no word is "common" by default (the floor): lower the bar.
+    monkeypatch.setattr(analysis, "RELATED_COMMON_FLOOR", 0)
+    monkeypatch.setattr(analysis, "RELATED_MAX_DOC_SHARE", 0.5)
+    filler = [doc(f"gp:f{i}", {"en": f"F{i}"}, {"en": "municipal municipal services"}, theme="other") for i in range(8)]
+    source = doc("gp:source", {"en": "Cycling"}, {"en": "municipal municipal municipal bicycles"}, theme="mobility")
+    common = doc("gp:common", {"en": "Common words"}, {"en": "municipal municipal municipal municipal"}, theme="health")
+    rare = doc("gp:rare", {"en": "Bicycles"}, {"en": "bicycles for hire"}, theme="health")
+    same = doc("gp:same", {"en": "Buses"}, {"en": "timetables"}, theme="mobility")
+    engine.add([*filler, source, common, rare, same])
+    engine.commit()
+    related = [h.uri for h in engine.more_like_this("gp:source", limit=20)]
+    # "municipal" is in 10 of 12 documents: it relates nothing, "bicycles" still does.
+    assert related[0] == "gp:same"
+    assert "gp:rare" in related
+    assert "gp:common" not in related and not any(uri.startswith("gp:f") for uri in related)
 
 
 def test_more_like_this_respects_limit_and_unknown_uris(loaded: SearchEngine) -> None:

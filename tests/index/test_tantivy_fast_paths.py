@@ -59,3 +59,50 @@ def test_most_documents_is_a_lower_bound_from_term_statistics(tmp_path: Path) ->
         matched = [d for d in docs if d.uri in {h.uri for h in result.hits}]
         assert result.total == len(matched)
         assert dict(result.facets["theme"]) == dict(Counter(d.facets["theme"][0] for d in matched))
+
+
+# --- "more like this" in two steps -------------------------------------------
+
+
+def test_related_in_two_steps_gives_the_answer_of_the_plain_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from catalogue.index.tantivy_engine import TantivyEngine
+
+    rng = random.Random(7)
+    vocabulary = [f"word{n}" for n in range(60)]
+    themes, types = [f"theme{n}" for n in range(5)], [f"type{n}" for n in range(3)]
+    docs = [
+        doc(
+            f"urn:{i:03}",
+            {"en": " ".join(rng.sample(vocabulary, 2))},
+            {"en": " ".join(rng.choices(vocabulary, k=rng.randint(3, 12)))},
+            theme=rng.sample(themes, rng.randint(1, 3)),
+            type=rng.sample(types, rng.randint(1, 2)),
+        )
+        for i in range(150)
+    ]
+    engine = TantivyEngine(tmp_path / "index")
+    for start in range(0, len(docs), 40):  # several segments
+        engine.add(docs[start : start + 40])
+        engine.commit()
+    steps: Counter[str] = Counter()
+    two_steps: dict[str, list[tuple[str, float]]] = {}
+    for d in docs:
+        searcher, generation = engine._snapshot()
+        stored = an.read_payload(searcher.doc(searcher.search(engine._own(d.uri), 1).hits[0][1]).get_first("payload"))
+        words = engine._similar_text_query(searcher, generation, stored)
+        assert words is not None  # every document here has words of its own
+        pool = engine._related_pool(searcher, engine._related_tiers(stored), words, engine._own(d.uri), 5)
+        steps["plain" if pool is None else "two steps"] += 1
+        two_steps[d.uri] = [(h.uri, h.score) for h in engine.more_like_this(d.uri, limit=5)]
+    monkeypatch.setattr(engine, "_related_pool", lambda *args: None)  # always the plain query
+    plain = {d.uri: [(h.uri, h.score) for h in engine.more_like_this(d.uri, limit=5)] for d in docs}
+    assert steps["two steps"] > len(docs) / 2  # the shortcut is taken, and gives the same answers
+    for uri, expected in plain.items():
+        # The same documents; scores summed in another order differ in the last float32 bits.
+        assert [u for u, _ in two_steps[uri]] == [u for u, _ in expected], uri
+        assert [s for _, s in two_steps[uri]] == pytest.approx([s for _, s in expected], rel=1e-6), uri
+
