@@ -141,6 +141,8 @@ def test_schemes_hold_exactly_what_rdflib_reads_in_the_files() -> None:
     for name in vocab.SCHEME_FILES.values():
         expected += vocab.load_graph(name)
     assert set(vocab.schemes()) == set(expected)
+    for name in vocab.SCHEME_FILES.values():
+        assert set(vocab.scheme_graph(name)) == set(vocab.load_graph(name))
 
 
 def test_languages_are_wired_into_the_schemes() -> None:
