@@ -29,6 +29,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pydantic_core import from_json
+
 from catalogue.index.base import FACETS, Hit, IndexDoc, QuerySyntaxError
 
 # The EU's 24 official languages: each gets its own pair of fields.
@@ -186,7 +188,9 @@ def payload(doc: IndexDoc) -> str:
 
 
 def read_payload(raw: str | bytes) -> dict:
-    return json.loads(raw)
+    # pydantic-core's parser (already a dependency) reads a hit's payload in
+    # about half the time of `json.loads`: 20 of them per search page.
+    return from_json(raw)
 
 
 def hit_facets(stored: Mapping[str, list[str]]) -> dict[str, tuple[str, ...]]:
