@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import Row, markdown_table, machine, peak_rss_mb, row_dict
+from .common import Row, cpu_probe, markdown_table, machine, peak_rss_mb, row_dict
 from .context import Bench, Options
 
 SECTIONS = {
@@ -70,6 +70,9 @@ def header(bench: Bench, info: dict[str, Any]) -> str:
         f"- Python {info['python']}; {libs}",
         f"- load average (1 min) {bench.info.get('load_start', 0):.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
         " (other processes on the machine skew the figures)",
+        f"- CPU probe (a fixed single-core workload, lower is faster): {bench.info.get('probe_start_ms', 0):.0f} ms"
+        f" at the start, {bench.info.get('probe_end_ms', 0):.0f} ms at the end (a shared virtual machine's speed varies"
+        " from minute to minute: compare runs with similar probes)",
         f"- seed {o.seed}; rdflib baseline at ≤ {o.rdflib_size:,} practices; Whoosh at ≤ {o.whoosh_size:,} documents;"
         f" SPARQL {o.runs} timed runs per query; full text {o.passes} timed passes",
     ]
@@ -131,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(options, workdir)
     info = machine()
     bench.info["load_start"] = os.getloadavg()[0]
+    bench.info["probe_start_ms"] = round(cpu_probe(), 1)
     started = time.perf_counter()
     timings: dict[str, float] = {}
     try:
@@ -152,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     total = time.perf_counter() - started
+    bench.info["probe_end_ms"] = round(cpu_probe(), 1)
 
     print(header(bench, info))
     print()
