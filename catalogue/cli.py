@@ -8,17 +8,20 @@ import sys
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .core import Catalogue
-from .harvest import make_progress, request_abort, source_overview
-from .models import HarvestRun
 from .schedule import run_schedule
 from .settings import Settings, SettingsError, describe, load_settings
 from .sources import SourcesError, load_sources
 from .store import StoreError
+
+# The harvest runner (and the harvesters it registers) is imported by the
+# commands that harvest: `build-site` and `serve` start sooner without it.
+if TYPE_CHECKING:
+    from .models import HarvestRun
 
 app = typer.Typer(
     help="Good Practice Catalogue: harvest public-sector good practices into an RDF store, index and serve them.",
@@ -74,6 +77,8 @@ def _print_runs(runs: list[HarvestRun], as_json: bool) -> None:
 
 
 def _harvest(sources_path: Path, names: list[str], as_json: bool, full: bool = False) -> None:
+    from .harvest import make_progress
+
     settings = _settings()
     progress = make_progress(interactive=sys.stderr.isatty() and not as_json)
     try:
@@ -109,6 +114,8 @@ def harvest(
 ) -> None:
     """Harvest sources once (for cron or a systemd timer). Exit code 1 if a source failed."""
     if abort is not None:
+        from .harvest import request_abort
+
         typer.echo(request_abort(_settings(), abort))
         return
     path = sources or _settings().sources
@@ -124,6 +131,8 @@ def list_sources(
     as_json: JsonOption = False,
 ) -> None:
     """List the sources with their schedule and their last harvest runs."""
+    from .harvest import source_overview
+
     settings = _settings()
     try:
         source_list = load_sources(sources or settings.sources)
@@ -170,6 +179,8 @@ def schedule(
         source_list = load_sources(sources or settings.sources)
     except SourcesError as exc:
         _fail(str(exc))
+    from .harvest import make_progress
+
     make_progress(interactive=False)
     until = datetime.now(UTC) + timedelta(seconds=duration) if duration is not None else None
     with Catalogue(settings) as cat:

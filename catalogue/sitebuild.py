@@ -24,10 +24,11 @@ import json
 import logging
 import multiprocessing
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pydantic_core
 
@@ -37,9 +38,9 @@ from .core import Catalogue
 from .entities import EntityView, Linked, display_name, load_views
 from .feed import recent
 from .index import Query, Result
-from .openapi import openapi
 from .runs import last_harvest
 from .settings import Settings
+from .stats import figures
 from .site_files import FileWriter, robots_txt, sitemaps
 from .site_manifest import NAME as MANIFEST  # noqa: F401 - the manifest file's name, for callers
 from .site_manifest import Manifest, PageRecord
@@ -48,7 +49,7 @@ from .web import entity_views, views
 from .web.i18n import DEFAULT, LANGUAGES
 from .web.links import Links
 from .web.render import render
-from .web.templates import site_dir
+from .web.templates import site_dir, use_compiled_cache
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ _CLASSES = {
 }
 _KINDS = frozenset(_CLASSES.values())
 _MODIFIED = "http://purl.org/dc/terms/modified"
+CACHE = ".build-cache"  # in the output folder: what the next build reuses (compiled templates), bounded
 GLOBAL_PAGES = ("home", "search", "statistics", "harvests", "api", "404")
 DATA_PAGES = ("home", "statistics", "harvests")  # the global pages a harvest changes (the others: code and options)
 
@@ -158,6 +160,36 @@ def code_version(extra: Iterable[str] = ()) -> str:
     return digest.hexdigest()
 
 
+class Ahead:
+    """Index searches and store queries started in threads before their page
+    is rendered (tantivy and Oxigraph let go of the GIL while they work): at
+    100,000 practices the search behind one listing page costs up to a
+    second (its titles are read up to the page's offset), the feed's store
+    query a few tenths. An incremental build renders other pages meanwhile.
+    Without threads (`threads` 0) nothing is started and `take` says None."""
+
+    def __init__(self, threads: int = 0) -> None:
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="site-ahead") if threads else None
+        self._started: dict[tuple[object, ...], Future[Any]] = {}
+
+    def start(self, key: tuple[object, ...], call: Callable[..., Any], *args: object) -> None:
+        if self._pool is not None and key not in self._started:
+            self._started[key] = self._pool.submit(call, *args)
+
+    def take(self, key: tuple[object, ...]) -> Any:
+        """What the call started under `key` returned (its exception raised
+        here), or None when none was started."""
+        started = self._started.pop(key, None)
+        return started.result() if started is not None else None
+
+    def close(self) -> None:
+        """Wait for the calls still running (their results are not needed)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._started.clear()
+
+
 class SiteBuilder:
     def __init__(self, cat: Catalogue, options: BuildOptions, manifest: Manifest | None = None) -> None:
         self.cat = cat
@@ -176,6 +208,7 @@ class SiteBuilder:
         self.linked = Linked(cat.store, cat.uris)  # organisations and projects, read once per build (or worker)
         self._views: dict[tuple[str, str], EntityView | None] = {}  # loaded ahead by `prefetch`
         self.writer = FileWriter()
+        self.ahead = Ahead()  # threads only for an incremental build (see `_build`)
 
     # --- files -------------------------------------------------------------------
 
@@ -230,21 +263,28 @@ class SiteBuilder:
         rows = self.cat.store.select(f"SELECT (MAX(?m) AS ?last) WHERE {{ GRAPH ?g {{ ?g <{_MODIFIED}> ?m }} }}")
         return str(rows[0]["last"]) if rows and "last" in rows[0] else None
 
-    def _entities(self, since: str | None = None) -> dict[str, str]:
-        """uri -> kind of every entity (or of those in records changed after `since`)."""
-        if since is None:
-            values = " ".join(f"<{c}>" for c in _CLASSES)
-            rows = self.cat.store.select(f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e a ?t . VALUES ?t {{ {values} }} }} }}")
-            return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows}
+    def _entities(self) -> dict[str, str]:
+        """uri -> kind of every entity."""
+        values = " ".join(f"<{c}>" for c in _CLASSES)
+        rows = self.cat.store.select(f"SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{ ?e a ?t . VALUES ?t {{ {values} }} }} }}")
+        return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows}
+
+    def _changes(self, since: str) -> tuple[str, dict[str, str]]:
+        """(the latest record change, uri -> kind of the entities in the records
+        changed after `since`) from one scan of the records' change dates (each
+        scan costs ~0.15 s at 100,000 records). With no record changed after
+        `since`, `since` stays the latest change."""
         # Without a VALUES list of classes here: with one, Oxigraph started from
         # every typed node (0.4 s at 10,000 practices) instead of the few changed records (10 ms).
         literal = json.dumps(since)
         rows = self.cat.store.select(
-            f"""SELECT DISTINCT ?e ?t WHERE {{ GRAPH ?g {{
+            f"""SELECT DISTINCT ?e ?t ?m WHERE {{ GRAPH ?g {{
                   ?g <{_MODIFIED}> ?m . FILTER(?m > {literal}^^<http://www.w3.org/2001/XMLSchema#dateTime>)
-                  ?e a ?t }} }}"""
+                  ?e a ?t }} }} ORDER BY DESC(?m)"""
         )
-        return {str(r["e"]): _CLASSES[str(r["t"])] for r in rows if str(r["t"]) in _CLASSES}
+        if not rows:
+            return since, {}
+        return str(rows[0]["m"]), {str(r["e"]): _CLASSES[str(r["t"])] for r in rows if str(r["t"]) in _CLASSES}
 
     # --- rendering ------------------------------------------------------------------
 
@@ -314,7 +354,10 @@ class SiteBuilder:
         With `showing` (an incremental build), only the pages whose practices,
         order, count or breakdown moved, and the pages named there. The
         listing is asked of the index once per language, not per page."""
-        wholes = {lang: views.listing_all(self.cat, facet, code, lang) for lang in self.links}
+        wholes = {}
+        for lang in self.links:
+            whole = self.ahead.take(("listing", facet, code, lang))
+            wholes[lang] = whole if whole is not None else views.listing_all(self.cat, facet, code, lang)
         number, last = 1, 1
         while number <= last:
             built = self._listing_pages(facet, code, number, wholes)
@@ -348,7 +391,8 @@ class SiteBuilder:
         built = []
         for lang, links in self.links.items():
             whole = wholes.get(lang) if wholes else None
-            page = views.listing(self.cat, links, self.site, facet, code, number, whole)
+            searched = self.ahead.take(("page", facet, code, number, lang)) if whole is None else None
+            page = views.listing(self.cat, links, self.site, facet, code, number, whole, searched)
             if page is None:
                 return None
             built.append(page)
@@ -405,6 +449,8 @@ class SiteBuilder:
             record.files = {path: digest for path, digest in previous.files.items() if path != "feed.atom"}
         site_url = (self.options.site_url or self.cat.uris.base).rstrip("/")
         if not feed_only:
+            from .openapi import openapi  # pydantic's JSON schemas: only when the code changed
+
             self._write(record, "openapi.json", _json_bytes(openapi(self.options.api_base or "/")), previous.files)
         links = self.links.get(DEFAULT) or next(iter(self.links.values()))
         built = views.feed(links, self.site, recent(self.cat), f"{site_url}/feed.atom", site_url)
@@ -433,10 +479,12 @@ class SiteBuilder:
         started = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
         self.manifest = Manifest(self.out)
+        use_compiled_cache(_templates_cache(self.out), self.options.languages)
         try:
             self._build()
             self.writer.close()  # every file on disk before the manifest says so
         finally:
+            use_compiled_cache(None, self.options.languages)
             self.manifest.close()
         self.report.seconds = time.perf_counter() - started
         return self.report
@@ -445,22 +493,33 @@ class SiteBuilder:
         assert self.manifest is not None
         code = code_version(self._settings_key())
         stamp = self.manifest.get("stamp")
-        full = self.options.force or self.manifest.get("code") != code or stamp is None
-        latest = self._latest_change()
+        # A last build of an empty store saw no change date (stamp ""): nothing
+        # tells what its records are, so this build is a full one.
+        full = self.options.force or self.manifest.get("code") != code or not stamp
         runs = self._runs_stamp()
         self.report = BuildReport(full=full)
+        if full or not stamp:
+            latest, changed = self._latest_change(), {}
+        else:
+            latest, changed = self._changes(stamp)
         if full:
             self._run(self._full_tasks())
             # pages of the last build that this one did not produce
             for page_id in self.manifest.page_ids() - self.seen - {"sitemap"}:
                 self._forget(page_id)
         else:
-            changed = self._entities(stamp) if latest is not None and latest != stamp else {}
             self.report.changed_records = len(changed)
-            self._incremental(changed)
-            if changed or self.manifest.get("runs") != runs:
-                self.render_globals(DATA_PAGES)
-                self.render_files(feed_only=self.manifest.record("files") is not None)
+            data = bool(changed) or self.manifest.get("runs") != runs  # the data pages and the feed follow
+            self.ahead = Ahead(AHEAD_THREADS)
+            try:
+                self._incremental(changed, data)
+                if data:
+                    self.ahead.take(("figures",))  # (done once: the pages' own calls find it cached)
+                    self.render_globals(DATA_PAGES)
+                    self.ahead.take(("feed",))
+                    self.render_files(feed_only=self.manifest.record("files") is not None)
+            finally:
+                self.ahead.close()
         if full or self.pages_changed or self.manifest.record("sitemap") is None:
             self.render_sitemap()
         self.manifest.set("code", code)
@@ -560,11 +619,13 @@ class SiteBuilder:
 
         return sorted(known_codes(facet))
 
-    def _incremental(self, changed: dict[str, str]) -> None:
+    def _incremental(self, changed: dict[str, str], data: bool = False) -> None:
         """Render again what the changed records change: their entities whose
         twins are not the same bytes, the pages that show an entity whose face
-        changed, and the listing pages whose practices moved."""
+        changed, and the listing pages whose practices moved. With `data`,
+        the data pages and the feed follow (their queries start here)."""
         if not changed:
+            self._data_ahead(data)
             return
         uris = self.cat.uris
         listings: set[str] = set()  # listings whose order, count or breakdown may have moved
@@ -572,6 +633,7 @@ class SiteBuilder:
         again: dict[str, str] = {}  # entities whose pages gained or lost a link to a changed one
         done: set[str] = set()  # entities rendered (or gone) already
         self.prefetch((kind, key) for uri, kind in sorted(changed.items()) if (key := uris.key_of(uri, kind)))
+        self._search_ahead(self._early_listing_pages(changed), [])
         for uri, kind in sorted(changed.items()):
             key = uris.key_of(uri, kind)
             if not key:
@@ -613,10 +675,53 @@ class SiteBuilder:
                 else:
                     pages.append((kind, key))
         tasks = [(kind, key) for uri, kind in sorted(again.items()) if uri not in done and (key := uris.key_of(uri, kind))]
+        if self.options.jobs <= 1 or len(tasks) + len(pages) < PARALLEL_FROM:  # rendered here, not in workers
+            self._search_ahead(pages, sorted(listings))
+        self._data_ahead(data)
         self._run(tasks + sorted(pages))
         # the listings where the order moved: the pages that changed
         for facet, _, code in (k.partition(":") for k in sorted(listings)):
             self.render_listing(facet, code, listing_pages)
+
+    def _early_listing_pages(self, changed: dict[str, str]) -> list[tuple[str, str]]:
+        """The listing pages that show a few changed practices that keep their
+        place (same title, countries and themes, not withdrawn): when a
+        practice's face changed, as it mostly has, they are rendered again,
+        and their searches are the longest part of a small rebuild."""
+        practices = [uri for uri, kind in changed.items() if kind == "practice"]
+        if self.manifest is None or len(practices) > EARLY_UP_TO:
+            return []
+        staying = []
+        for uri in practices:
+            key = self.cat.uris.key_of(uri, "practice")
+            view = self._views.get(("practice", key)) if key else None
+            previous = self.manifest.record(f"practice:{key}")
+            if view is None or previous is None or _place(view) not in previous.deps:
+                continue
+            if _starting(previous.deps, "country:", "theme:") == set(entity_views.listings_of(view.entity)):  # type: ignore[arg-type]
+                staying.append(uri)
+        found = (page_id.partition(":") for page_id in self.manifest.pages_showing(staying))
+        return [(kind, key) for kind, _, key in found if kind in ("country", "theme")]
+
+    def _search_ahead(self, pages: list[tuple[str, str]], listings: list[str]) -> None:
+        """Start the searches of these listing pages (`country`, `ITA:3`) and
+        whole listings (`country:ITA`) in every language; the deepest pages
+        first (a search reads the titles up to its page)."""
+        for facet, key in sorted(pages, key=lambda page: (-int(page[1].rpartition(":")[2]), page)):
+            code, _, number = key.partition(":")
+            for lang in self.links:
+                search = (views.listing_search, self.cat, facet, code, lang, int(number))
+                self.ahead.start(("page", facet, code, int(number), lang), *search)
+        for facet, _, code in (k.partition(":") for k in listings):
+            for lang in self.links:
+                self.ahead.start(("listing", facet, code, lang), views.listing_all, self.cat, facet, code, lang)
+
+    def _data_ahead(self, data: bool) -> None:
+        """Start the store queries of the data pages and the feed (cached per
+        harvest: their pages' own calls find them)."""
+        if data:
+            self.ahead.start(("feed",), recent, self.cat)
+            self.ahead.start(("figures",), figures, self.cat)
 
     def _kind_of(self, uri: str) -> dict[str, str]:
         for kind in ("project", "organisation"):
@@ -627,6 +732,8 @@ class SiteBuilder:
 
 # --- worker processes ------------------------------------------------------------
 
+AHEAD_THREADS = 2  # threads of an incremental build's searches ahead (`Ahead`)
+EARLY_UP_TO = 10  # changed practices whose listing pages are searched before they are rendered
 PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
 BATCH = 100  # entities loaded and rendered together (one store query for all)
 _WORKER: SiteBuilder | None = None
@@ -642,8 +749,13 @@ def _page_id(kind: str, key: str) -> str:
     return "files" if (kind, key) == ("page", "files") else f"{kind}:{key}"
 
 
+def _templates_cache(out: Path) -> Path:
+    return out / CACHE / "templates"
+
+
 def _init_worker(settings: Settings, options: BuildOptions) -> None:
     global _WORKER
+    use_compiled_cache(_templates_cache(options.out), options.languages)
     _WORKER = SiteBuilder(Catalogue(settings, read_only=True), options)
 
 

@@ -23,9 +23,11 @@ from catalogue.core import Catalogue
 from catalogue.index import Query
 from catalogue.settings import Settings
 from catalogue.site_manifest import Manifest, PageRecord
-from catalogue.sitebuild import MANIFEST, BuildOptions, build_site
+from catalogue.sitebuild import CACHE, MANIFEST, BuildOptions, build_site
 from catalogue.sources import load_sources
+from catalogue.web import i18n, templates, views
 from catalogue.web.links import Links
+from catalogue.web.render import render
 from servers import serve_files  # tests/servers.py
 
 LANGS = ("en", "de")
@@ -174,6 +176,22 @@ def test_an_unchanged_catalogue_renders_nothing(own_catalogue: tuple[Catalogue, 
     full = build_site(cat, options)
     again = build_site(cat, options)
     assert not again.full and again.pages == 0 and again.files_written == 0 and full.pages > 50
+
+
+def test_records_harvested_after_a_build_of_an_empty_store_get_their_pages(tmp_path: Path) -> None:
+    # The empty store's build saw no change date; the next build must not take
+    # "no date" for "nothing changed since".
+    cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
+    try:
+        options = BuildOptions(out=tmp_path / "out", languages=("en",))
+        empty = build_site(cat, options)
+        assert empty.full and not list((tmp_path / "out" / "practice").glob("*.html"))
+        cat.harvest(load_sources(demo_sources_path()), ["demo-local-list"])
+        after = build_site(cat, options)
+        assert after.full and len(list((tmp_path / "out" / "practice").glob("*.html"))) > 10
+        assert not build_site(cat, options).full  # and then incremental again
+    finally:
+        cat.close()
 
 
 def test_a_changed_record_renders_only_what_shows_it(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
@@ -371,13 +389,18 @@ def test_worker_processes_write_the_same_site(own_catalogue: tuple[Catalogue, Pa
     monkeypatch.setattr(sitebuild, "PARALLEL_FROM", 1)
     two = build_site(cat, BuildOptions(out=tmp_path / "two", languages=("en",), jobs=2))
     assert one.pages == two.pages
-    files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file() and p.name != MANIFEST)
-    files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file() and p.name != MANIFEST)
+    files_one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if _site_file(p))
+    files_two = sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if _site_file(p))
     assert files_one == files_two
     for rel in files_one:  # the global pages and files too (top level): the workers render them
         same = rel.suffix in (".json", ".ttl", ".nt", ".atom") or rel.parts[0] in ("project", "country", "theme")
         if same or len(rel.parts) == 1:
             assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
+
+
+def _site_file(path: Path) -> bool:
+    """A file of the site (not the manifest or the build's cache)."""
+    return path.is_file() and path.name != MANIFEST and CACHE not in path.parts
 
 
 def test_the_longest_tasks_go_first(demo_catalogue: Catalogue, tmp_path: Path) -> None:
@@ -420,3 +443,188 @@ def test_the_command(own_catalogue: tuple[Catalogue, Path], tmp_path: Path, monk
     assert result.exit_code == 0 and "incremental build (0 changed records)" in result.output
     bad = runner.invoke(app, ["build-site", str(tmp_path / "out"), "--languages", "xx"])
     assert bad.exit_code == 2 and "unknown xx" in bad.output
+
+
+# --- compiled templates kept between processes -------------------------------------------
+
+
+def _not_found_page(lang: str) -> str:
+    links = Links(lang=lang, static=True)
+    page = views.page("error.html", links, views.Site(static=True), ("home", "", {}), status=404, title="x", message="")
+    return render(page, lang)
+
+
+def _new_process() -> None:
+    """Forget what this process compiled, as a new process starts."""
+    for cached in (i18n.translations, templates._environment, templates.compiled_key):
+        cached.cache_clear()
+
+
+def test_compiled_templates_are_reused_and_never_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new process loads the templates its language compiled before (no
+    compiling); a changed translation catalogue is never served from there:
+    StaticGettext writes translations into the compiled code."""
+    root = tmp_path / "templates"
+    try:
+        _new_process()
+        templates.use_compiled_cache(root, ["fr", "de"])
+        french, german = _not_found_page("fr"), _not_found_page("de")
+        assert "Introuvable" in french and "Introuvable" not in german
+        assert sorted(p.name.split("-")[0] for p in root.iterdir()) == ["de", "fr"]
+
+        _new_process()
+        templates.use_compiled_cache(root, ["fr"])
+
+        def no_compiling(*args: object, **kwargs: object) -> None:
+            raise AssertionError("compiled again")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(templates.environment("fr"), "compile", no_compiling)
+            assert _not_found_page("fr") == french
+
+        # The catalogue changes: other compiled code, in the language's only folder.
+        po = i18n.po_source("fr")
+        assert po.count(b'msgstr "Introuvable"') == 1
+        edited = po.replace(b'msgstr "Introuvable"', b'msgstr "Perdu"')
+        monkeypatch.setattr(i18n, "po_source", lambda lang: edited if lang == "fr" else b"")
+        _new_process()
+        templates.use_compiled_cache(root, ["fr"])
+        changed = _not_found_page("fr")
+        assert "Perdu" in changed and "Introuvable" not in changed
+        assert len(list(root.glob("fr-*"))) == 1 and len(list(root.glob("de-*"))) == 1
+    finally:
+        templates.use_compiled_cache(None, ["fr", "de"])
+        monkeypatch.undo()
+        _new_process()
+
+
+def test_compiled_templates_follow_the_template_source(tmp_path: Path) -> None:
+    """Within a folder, Jinja2 compares each template's source with what was
+    compiled (the cache's own check, relied upon)."""
+    import jinja2
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "t.html").write_text("one", encoding="utf-8")
+
+    def fresh() -> jinja2.Environment:
+        cache = templates.CompiledTemplates(str(tmp_path), "%s.cache")
+        return jinja2.Environment(loader=jinja2.FileSystemLoader(str(sources)), bytecode_cache=cache)
+
+    assert fresh().get_template("t.html").render() == "one"
+    (sources / "t.html").write_text("two", encoding="utf-8")
+    assert fresh().get_template("t.html").render() == "two"
+
+
+def test_a_build_keeps_its_compiled_templates_in_the_output_folder(demo_catalogue: Catalogue, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _new_process()
+    try:
+        build_site(demo_catalogue, BuildOptions(out=out, languages=("en", "it")))
+    finally:
+        _new_process()
+    folders = sorted(p.name.split("-")[0] for p in (out / CACHE / "templates").iterdir())
+    assert folders == ["en", "it"] and all(templates.environment(lang).bytecode_cache is None for lang in ("en", "it"))
+
+
+def test_the_command_starts_without_the_harvester_and_the_app() -> None:
+    """`catalogue build-site` imports neither the harvest runner, the
+    harvesters, the dumps nor the web app (a second of start-up together)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, catalogue.cli, catalogue.sitebuild; "
+            "print(' '.join(sorted(sys.modules)))")  # fmt: skip
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert "catalogue.sitebuild" in loaded
+    for module in ("catalogue.harvest", "harvesters.base", "catalogue.dumps", "catalogue.openapi",
+                   "starlette.applications", "starlette.templating", "catalogue.web.sparql"):  # fmt: skip
+        assert module not in loaded, module
+
+
+def test_searches_made_ahead_change_no_byte(own_catalogue: tuple[Catalogue, Path], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """An incremental build starts its listing searches and the feed's and
+    figures' queries in threads (`Ahead`): the same files as without."""
+    cat, sources = own_catalogue
+    ahead, alone = tmp_path / "ahead", tmp_path / "alone"
+    for out in (ahead, alone):
+        build_site(cat, BuildOptions(out=out, languages=LANGS))
+    taken: list[tuple[object, ...]] = []
+    take = sitebuild.Ahead.take
+
+    def spy(self: sitebuild.Ahead, key: tuple[object, ...]) -> object:
+        found = take(self, key)
+        if found is not None:
+            taken.append(key)
+        return found
+
+    monkeypatch.setattr(sitebuild.Ahead, "take", spy)
+    for old, new in (("Decide Madrid es el portal", "Decide Madrid, revisado, es el portal"),  # listing pages showing it
+                     ("Decide Madrid: propuestas", "Aaa Decide Madrid: propuestas")):  # whole listings: it moved  # fmt: skip
+        _edit_and_harvest(cat, sources, old, new)
+        monkeypatch.setattr(sitebuild, "AHEAD_THREADS", 0)
+        before = len(taken)
+        build_site(cat, BuildOptions(out=alone, languages=LANGS))
+        assert len(taken) == before
+        monkeypatch.setattr(sitebuild, "AHEAD_THREADS", 2)
+        build_site(cat, BuildOptions(out=ahead, languages=LANGS))
+    assert {key[0] for key in taken} == {"page", "listing", "feed", "figures"}, taken
+    files = sorted(p.relative_to(ahead) for p in ahead.rglob("*") if _site_file(p))
+    assert files == sorted(p.relative_to(alone) for p in alone.rglob("*") if _site_file(p))
+    for rel in files:
+        assert (ahead / rel).read_bytes() == (alone / rel).read_bytes(), rel
+
+
+def test_ahead_raises_in_the_taker_and_waits_at_close() -> None:
+    ahead = sitebuild.Ahead(1)
+    ahead.start(("one",), lambda: 1)
+    ahead.start(("bad",), lambda: 1 / 0)
+    assert ahead.take(("one",)) == 1 and ahead.take(("one",)) is None and ahead.take(("never",)) is None
+    with pytest.raises(ZeroDivisionError):
+        ahead.take(("bad",))
+    ahead.start(("late",), lambda: 2)
+    ahead.close()
+    assert ahead.take(("late",)) is None
+    assert sitebuild.Ahead().take(("any",)) is None  # no threads: nothing started
+
+
+def test_a_new_process_reuses_the_compiled_templates(own_catalogue: tuple[Catalogue, Path], tmp_path: Path) -> None:
+    """`catalogue build-site` in a process of its own keeps the compiled
+    templates in the output folder; the next process loads them (no file
+    of the cache written again) and writes the same bytes (a forced full
+    build writes no file)."""
+    import os
+    import subprocess
+    import sys
+
+    cat, _sources = own_catalogue
+    cat.close()  # the command opens the store itself
+    env = {**os.environ, "CATALOGUE_DATA_DIR": str(cat.settings.data_dir), "CATALOGUE_BASE_URI": cat.settings.base_uri}
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "catalogue.cli", "build-site", str(out), "--languages", "en,fr", "--jobs", "1", "--json"]
+
+    def run(*extra: str) -> dict[str, object]:
+        done = subprocess.run([*command, *extra], env=env, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    first = run()
+    cache = {p: p.stat().st_mtime_ns for p in (out / CACHE).rglob("*.cache")}
+    assert first["full"] and len({p.parent.name[:2] for p in cache}) == 2
+    again = run("--force")
+    assert again["full"] and again["pages"] == first["pages"] and again["files_written"] == 0, again
+    assert {p: p.stat().st_mtime_ns for p in (out / CACHE).rglob("*.cache")} == cache
+
+
+def test_threads_asking_for_the_engine_together_get_one(tmp_path: Path) -> None:
+    """The searches ahead may be the first to ask a new process's catalogue
+    for its engine, two at once: it is opened once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            engines = list(pool.map(lambda _n: cat.engine, range(8)))
+        assert all(engine is engines[0] for engine in engines)
+    finally:
+        cat.close()

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from typing import TYPE_CHECKING
 
 from ..core import Catalogue
 from ..settings import Settings
-from . import api, linked_data, pages, sparql
-from .errors import http_exception, server_error
-from .templates import site_dir
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 
 def create_app(settings: Settings, catalogue: Catalogue | None = None) -> Starlette:
     """The web app over a catalogue (opened from the settings when not given)."""
+    # Imported here, not with the package: the static build uses the views
+    # and templates of `catalogue.web` without the app, its API and /sparql.
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.routing import Mount, Route
+    from starlette.staticfiles import StaticFiles
+
+    from . import api, linked_data, pages, sparql
+    from .errors import http_exception, server_error
+    from .templates import site_dir
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -36,14 +36,20 @@ def po_path(lang: str) -> str:
     return f"locale/{lang}/LC_MESSAGES/{DOMAIN}.po"
 
 
+def po_source(lang: str) -> bytes:
+    """The `.po` file of `lang` as `translations` reads it (none for English):
+    what the compiled templates of `lang` are kept under (templates.py)."""
+    if lang == DEFAULT or lang not in LANGUAGES:
+        return b""
+    return resources.files("catalogue").joinpath(po_path(lang)).read_bytes()
+
+
 @cache
 def translations(lang: str) -> NullTranslations:
     """The compiled catalogue of `lang` (English: the message ids themselves)."""
     if lang == DEFAULT or lang not in LANGUAGES:
         return NullTranslations()
-    source = resources.files("catalogue").joinpath(po_path(lang))
-    with source.open("rb") as handle:
-        catalog = read_po(handle, locale=lang, domain=DOMAIN)
+    catalog = read_po(io.BytesIO(po_source(lang)), locale=lang, domain=DOMAIN)
     compiled = io.BytesIO()
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)

@@ -3,24 +3,31 @@ the static site builder (one renderer, two outputs)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import shutil
+import sys
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup, escape
-from starlette.templating import Jinja2Templates
 
 import catalogue
 
-from . import alternates, formats
 from ..index import Hit
-from .i18n import LANGUAGES, translations
+from . import alternates, formats, i18n
+from .i18n import DEFAULT, LANGUAGES, translations
 from .links import Links, linkable
 from .static_gettext import StaticGettext
 from .views import Site
+
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
 
 
 def site_dir() -> Path:
@@ -76,6 +83,59 @@ def _environment(lang: str) -> jinja2.Environment:
     return env
 
 
+# --- compiled templates kept between processes -----------------------------------
+#
+# Compiling the templates costs ~0.3 s per language and process, most of a
+# small incremental `build-site`. Jinja2 can keep the compiled code on disk
+# and checks each template's source itself (a bucket's checksum); the folder
+# is named by everything else the code depends on: StaticGettext writes the
+# language's translations into it, and this module, the extension and the
+# versions of Jinja2, Babel and Python shape it.
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """One language's compiled templates in one folder (Jinja2 writes each
+    file aside and renames it: processes of one build can share it)."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # a folder that cannot be written costs the compiling, nothing else
+
+
+@cache
+def compiled_key(lang: str) -> str:
+    """What the compiled templates of `lang` depend on, besides their sources."""
+    digest = hashlib.sha256(f"{lang}\0{sys.version}\0".encode())
+    for package in ("jinja2", "babel"):
+        digest.update(f"{package} {metadata.version(package)}\0".encode())
+    here = Path(__file__).parent
+    for name in ("templates.py", "static_gettext.py", "i18n.py"):
+        digest.update((here / name).read_bytes())
+    digest.update(i18n.po_source(lang))  # the same bytes `translations(lang)` compiles
+    return digest.hexdigest()[:20]
+
+
+def use_compiled_cache(root: Path | None, languages: Iterable[str]) -> None:
+    """Keep the compiled templates of these languages under `root`, one
+    folder per language (`{lang}-{key}`; a folder of another key is
+    removed, so the cache holds one set of templates per language), or
+    stop keeping them (`root` None). Affects this process's environments."""
+    for lang in languages:
+        env = environment(lang)
+        if root is None:
+            env.bytecode_cache = None
+            continue
+        lang = lang if lang in LANGUAGES else DEFAULT
+        folder = root / f"{lang}-{compiled_key(lang)}"
+        if not folder.is_dir():
+            for stale in root.glob(f"{lang}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = CompiledTemplates(str(folder), "%s.cache")
+
+
 @lru_cache(maxsize=1024)
 def lang_attribute(tag: str | None) -> Markup:
     """` lang="xx"` for a known language tag, nothing otherwise."""
@@ -111,6 +171,8 @@ def templates(lang: str = "en") -> Jinja2Templates:
 
 @cache
 def _templates(lang: str) -> Jinja2Templates:
+    from starlette.templating import Jinja2Templates  # the server's: the static build goes without
+
     return Jinja2Templates(env=environment(lang))
 
 

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from ..core import Catalogue
 from ..index import Query, Result
-from ..openapi import openapi
 from ..runs import read_runs
 from ..search import SearchParams, SearchResponse, search
 from ..stats import distributions, figures
@@ -218,18 +217,25 @@ def listing_all(cat: Catalogue, facet: str, code: str, lang: str) -> Result:
     return Result(total=first.total, hits=[*first.hits, *rest.hits], facets=first.facets)
 
 
+def listing_search(cat: Catalogue, facet: str, code: str, lang: str, page_no: int) -> Result:
+    """The search behind one page of a listing."""
+    return cat.engine.search(_listing_query(facet, code, lang, (page_no - 1) * LISTING_PER_PAGE, LISTING_PER_PAGE))
+
+
 def listing(
-    cat: Catalogue, links: Links, site: Site, facet: str, code: str, page_no: int = 1, whole: Result | None = None
-) -> Page | None:
+    cat: Catalogue, links: Links, site: Site, facet: str, code: str, page_no: int = 1, whole: Result | None = None,
+    searched: Result | None = None,
+) -> Page | None:  # fmt: skip
     """Practices of one country or theme, by title, with the other facet as
     a breakdown. None when the code is not one of ours or the page is past
-    the end. `whole`: the listing from `listing_all`, when the caller has it."""
+    the end. `whole`: the listing from `listing_all`, when the caller has it;
+    `searched`: the page's `listing_search`, when the caller made it."""
     if code not in formats.known_codes(facet):
         return None
     other = "theme" if facet == "country" else "country"
     offset = (page_no - 1) * LISTING_PER_PAGE
     if whole is None:
-        result = cat.engine.search(_listing_query(facet, code, links.lang, offset, LISTING_PER_PAGE))
+        result = searched if searched is not None else listing_search(cat, facet, code, links.lang, page_no)
         hits = result.hits
     else:
         result, hits = whole, whole.hits[offset : offset + LISTING_PER_PAGE]
@@ -323,6 +329,8 @@ def type_of(schema: dict[str, Any]) -> str:
 
 
 def api_page(links: Links, site: Site) -> Page:
+    from ..openapi import openapi  # pydantic's JSON schemas, for this page only
+
     document = openapi()
     operations = []
     for path, methods in document["paths"].items():
