@@ -66,15 +66,19 @@ class Catalogue:
         self._engine: SearchEngine | None = None
         self._engine_stamp: tuple[int, int] | None = None  # the CURRENT pointer when the engine was opened
         # Threads (a server's, a static build's searches ahead) may ask for the
-        # engine first together: one of them opens it. Reentrant: a reopen asks again.
+        # engine or the store first together: one of them opens it. The
+        # engine's is reentrant: a reopen asks again.
         self._engine_lock = threading.RLock()
+        self._store_lock = threading.Lock()
 
     # --- parts ------------------------------------------------------------
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.settings, read_only=self.read_only)
+            with self._store_lock:
+                if self._store is None:
+                    self._store = open_store(self.settings, read_only=self.read_only)
         return self._store
 
     @property

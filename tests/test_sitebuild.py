@@ -616,15 +616,17 @@ def test_a_new_process_reuses_the_compiled_templates(own_catalogue: tuple[Catalo
     assert {p: p.stat().st_mtime_ns for p in (out / CACHE).rglob("*.cache")} == cache
 
 
-def test_threads_asking_for_the_engine_together_get_one(tmp_path: Path) -> None:
+def test_threads_asking_for_the_engine_or_the_store_together_get_one(tmp_path: Path) -> None:
     """The searches ahead may be the first to ask a new process's catalogue
-    for its engine, two at once: it is opened once."""
+    for its engine or its store, two at once: each is opened once."""
     from concurrent.futures import ThreadPoolExecutor
 
     cat = Catalogue(Settings(data_dir=tmp_path / "data", base_uri="https://gpc.test"))
     try:
         with ThreadPoolExecutor(4) as pool:
             engines = list(pool.map(lambda _n: cat.engine, range(8)))
+            stores = list(pool.map(lambda _n: cat.store, range(8)))
         assert all(engine is engines[0] for engine in engines)
+        assert all(store is stores[0] for store in stores)
     finally:
         cat.close()
