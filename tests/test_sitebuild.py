@@ -430,6 +430,16 @@ def test_manifest_records_a_batch_at_once(tmp_path: Path) -> None:
     manifest.close()
 
 
+def test_manifest_finds_the_pages_of_one_listing_by_prefix(tmp_path: Path) -> None:
+    manifest = Manifest(tmp_path)
+    ids = ["country:ITA:1", "country:ITA:12", "country:ITAX:1", "country:IT:1", "country:ITA;", "theme:ITA:1"]
+    manifest.put_many([(page_id, PageRecord(set(), {})) for page_id in ids])
+    assert manifest.page_ids("country:ITA:") == {"country:ITA:1", "country:ITA:12"}
+    assert manifest.page_ids("country:") == {i for i in ids if i.startswith("country:")}
+    assert manifest.page_ids() == set(ids)
+    manifest.close()
+
+
 def test_the_command(own_catalogue: tuple[Catalogue, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cat, _sources = own_catalogue
     cat.close()  # the command opens the store itself
