@@ -106,3 +106,38 @@ def test_related_in_two_steps_gives_the_answer_of_the_plain_query(
         assert [u for u, _ in two_steps[uri]] == [u for u, _ in expected], uri
         assert [s for _, s in two_steps[uri]] == pytest.approx([s for _, s in expected], rel=1e-6), uri
 
+
+
+# --- a page of the title order, found by a number first ---------------------
+
+
+def test_a_page_of_the_title_order_is_the_text_orders_at_any_offset(tmp_path: Path) -> None:
+    import tantivy
+
+    from catalogue.index.tantivy_engine import TantivyEngine, _title_key
+
+    # Titles sharing their first 8 bytes and more, equal titles, accents, a
+    # title shorter than 8 bytes and an empty one.
+    base = ["participatory budget", "participatory budgeting", "participation", "participatory budget",
+            "particip", "partici", "", "école ouverte", "ecole ouverte", "zeta", "Éco", "participatory",
+            "a", "participatory budget", "aa", "participatory b"]  # fmt: skip
+    titles = [t if n % 3 == 0 else f"{t} {n % 4}" for n in range(8) for t in base]
+    engine = TantivyEngine(tmp_path / "index")
+    docs = [doc(f"urn:{i:03d}", {"en": t or "untitled"}, sort_title=t or " ", theme=f"t{i % 2}") for i, t in enumerate(titles)]
+    engine.add(docs)
+    engine.commit()
+    searcher, _ = engine._snapshot()
+    assert [_title_key(t) for t in sorted(titles, key=str.encode)] == sorted(_title_key(t) for t in titles)
+
+    def text_order(query: tantivy.Query) -> list[str]:
+        found = searcher.search(query, 1000, order_by_field="sort_title", order=tantivy.Order.Asc).hits
+        return [searcher.doc(address).get_first("uri") for _, address in found]
+
+    for filters, query in (({}, tantivy.Query.all_query()),
+                           ({"theme": ("t1",)}, engine._combine(None, engine._filter_queries({"theme": ("t1",)}).values()))):  # fmt: skip
+        expected = text_order(query)
+        for limit in (1, 7, 20):
+            for offset in range(len(expected) + 2):
+                page = engine.search(Query(text="", filters=filters, facets=(), sort="title", offset=offset, limit=limit))
+                assert [hit.uri for hit in page.hits] == expected[offset : offset + limit], (filters, offset, limit)
+                assert page.total == len(expected)
