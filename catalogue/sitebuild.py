@@ -163,10 +163,10 @@ def code_version(extra: Iterable[str] = ()) -> str:
 class Ahead:
     """Index searches and store queries started in threads before their page
     is rendered (tantivy and Oxigraph let go of the GIL while they work): at
-    100,000 practices the search behind one listing page costs up to a
-    second (its titles are read up to the page's offset), the feed's store
-    query a few tenths. An incremental build renders other pages meanwhile.
-    Without threads (`threads` 0) nothing is started and `take` says None."""
+    100,000 practices the feed's and the figures' store queries cost a few
+    tenths of a second each, a listing's searches some milliseconds each. An
+    incremental build renders other pages meanwhile. Without threads
+    (`threads` 0) nothing is started and `take` says None."""
 
     def __init__(self, threads: int = 0) -> None:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="site-ahead") if threads else None
@@ -492,22 +492,20 @@ class SiteBuilder:
     def _build(self) -> None:
         assert self.manifest is not None
         code = code_version(self._settings_key())
-        stamp = self.manifest.get("stamp")
-        # A last build of an empty store saw no change date (stamp ""): nothing
-        # tells what its records are, so this build is a full one.
+        # No stamp: no build yet, or the last one saw an empty store (no change
+        # date): nothing tells what changed since, so this build is a full one.
+        stamp = self.manifest.get("stamp") or ""
         full = self.options.force or self.manifest.get("code") != code or not stamp
         runs = self._runs_stamp()
         self.report = BuildReport(full=full)
-        if full or not stamp:
-            latest, changed = self._latest_change(), {}
-        else:
-            latest, changed = self._changes(stamp)
         if full:
+            latest = self._latest_change()
             self._run(self._full_tasks())
             # pages of the last build that this one did not produce
             for page_id in self.manifest.page_ids() - self.seen - {"sitemap"}:
                 self._forget(page_id)
         else:
+            latest, changed = self._changes(stamp)
             self.report.changed_records = len(changed)
             data = bool(changed) or self.manifest.get("runs") != runs  # the data pages and the feed follow
             self.ahead = Ahead(AHEAD_THREADS)
@@ -633,7 +631,6 @@ class SiteBuilder:
         again: dict[str, str] = {}  # entities whose pages gained or lost a link to a changed one
         done: set[str] = set()  # entities rendered (or gone) already
         self.prefetch((kind, key) for uri, kind in sorted(changed.items()) if (key := uris.key_of(uri, kind)))
-        self._search_ahead(self._early_listing_pages(changed), [])
         for uri, kind in sorted(changed.items()):
             key = uris.key_of(uri, kind)
             if not key:
@@ -683,31 +680,10 @@ class SiteBuilder:
         for facet, _, code in (k.partition(":") for k in sorted(listings)):
             self.render_listing(facet, code, listing_pages)
 
-    def _early_listing_pages(self, changed: dict[str, str]) -> list[tuple[str, str]]:
-        """The listing pages that show a few changed practices that keep their
-        place (same title, countries and themes, not withdrawn): when a
-        practice's face changed, as it mostly has, they are rendered again,
-        and their searches are the longest part of a small rebuild."""
-        practices = [uri for uri, kind in changed.items() if kind == "practice"]
-        if self.manifest is None or len(practices) > EARLY_UP_TO:
-            return []
-        staying = []
-        for uri in practices:
-            key = self.cat.uris.key_of(uri, "practice")
-            view = self._views.get(("practice", key)) if key else None
-            previous = self.manifest.record(f"practice:{key}")
-            if view is None or previous is None or _place(view) not in previous.deps:
-                continue
-            if _starting(previous.deps, "country:", "theme:") == set(entity_views.listings_of(view.entity)):  # type: ignore[arg-type]
-                staying.append(uri)
-        found = (page_id.partition(":") for page_id in self.manifest.pages_showing(staying))
-        return [(kind, key) for kind, _, key in found if kind in ("country", "theme")]
-
     def _search_ahead(self, pages: list[tuple[str, str]], listings: list[str]) -> None:
         """Start the searches of these listing pages (`country`, `ITA:3`) and
-        whole listings (`country:ITA`) in every language; the deepest pages
-        first (a search reads the titles up to its page)."""
-        for facet, key in sorted(pages, key=lambda page: (-int(page[1].rpartition(":")[2]), page)):
+        whole listings (`country:ITA`) in every language."""
+        for facet, key in sorted(pages):
             code, _, number = key.partition(":")
             for lang in self.links:
                 search = (views.listing_search, self.cat, facet, code, lang, int(number))
@@ -733,7 +709,6 @@ class SiteBuilder:
 # --- worker processes ------------------------------------------------------------
 
 AHEAD_THREADS = 2  # threads of an incremental build's searches ahead (`Ahead`)
-EARLY_UP_TO = 10  # changed practices whose listing pages are searched before they are rendered
 PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
 BATCH = 100  # entities loaded and rendered together (one store query for all)
 _WORKER: SiteBuilder | None = None

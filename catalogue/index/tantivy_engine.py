@@ -281,7 +281,7 @@ class TantivyEngine(SearchEngine):
         filters = self._filter_queries(query.filters)
         groups = an.facet_groups(query.facets, filters)
         most = not filters and text_query is not None and self._matches_most(searcher, generation, text)
-        combined = self._combine(text_query, filters.values())
+        combined = self._combine(text_query, [f.query for f in filters.values()])
         # Counting runs inside tantivy, which lets go of the GIL: it overlaps
         # finding the top hits and making their snippets here. When it walks
         # the query's own matches (a text query with unfiltered facets), it
@@ -365,9 +365,9 @@ class TantivyEngine(SearchEngine):
         return out
 
     @staticmethod
-    def _combine(text_query: tantivy.Query | None, filters: Iterable[_Filter]) -> tantivy.Query:
+    def _combine(text_query: tantivy.Query | None, restrictions: Iterable[tantivy.Query]) -> tantivy.Query:
         # Filters restrict without scoring, so relevance comes from the text only.
-        clauses = [(Occur.Must, tantivy.Query.const_score_query(f.query, 0.0)) for f in filters]
+        clauses = [(Occur.Must, tantivy.Query.const_score_query(r, 0.0)) for r in restrictions]
         if not clauses:
             return text_query if text_query is not None else tantivy.Query.all_query()
         if text_query is not None:
@@ -412,8 +412,8 @@ class TantivyEngine(SearchEngine):
         below = 0
         if low > 0:
             before = self._title_keys(0, low, include_upper=False)
-            below = searcher.search(self._and(combined, before), 1, count=True).count
-        within = self._and(combined, self._title_keys(low, high))
+            below = searcher.search(self._combine(combined, [before]), 1, count=True).count
+        within = self._combine(combined, [self._title_keys(low, high)])
         page = searcher.search(
             within, max(limit, 1), count=False, offset=offset - below, order_by_field="sort_title", order=tantivy.Order.Asc
         )
@@ -422,12 +422,6 @@ class TantivyEngine(SearchEngine):
     def _title_keys(self, low: int, high: int, include_upper: bool = True) -> tantivy.Query:
         return tantivy.Query.range_query(
             self._schema, "title_key", tantivy.FieldType.Unsigned, low, high, include_lower=True, include_upper=include_upper
-        )
-
-    @staticmethod
-    def _and(query: tantivy.Query, restriction: tantivy.Query) -> tantivy.Query:
-        return tantivy.Query.boolean_query(
-            [(Occur.Must, query), (Occur.Must, tantivy.Query.const_score_query(restriction, 0.0))]
         )
 
     def _render(
@@ -471,7 +465,7 @@ class TantivyEngine(SearchEngine):
                 found, missing = self._counts_by_complement(searcher, generation, text_query, names)
                 matched = None if missing is None else searcher.num_docs - missing
             else:
-                query = self._combine(text_query, others.values())
+                query = self._combine(text_query, [f.query for f in others.values()])
                 found, docs = self._aggregate(searcher, generation, query, names)
                 if excluded is None:
                     matched = docs
@@ -527,7 +521,7 @@ class TantivyEngine(SearchEngine):
         key = (tuple(names), tuple((name, filters[name].values) for name in sorted(filters)))
         found = generation.counts_get(key)
         if found is None:
-            found = self._aggregate(searcher, generation, self._combine(None, filters.values()), names)[0]
+            found = self._aggregate(searcher, generation, self._combine(None, [f.query for f in filters.values()]), names)[0]
             generation.counts_put(key, found)
         return found
 

@@ -50,11 +50,6 @@ def in_language(hits: list[Hit], lang: str) -> list[Hit]:
     return out
 
 
-def listings_of(practice: Practice) -> list[str]:
-    """The listings a practice is in (`country:ITA`, `theme:health`): deps of its page."""
-    return [f"country:{c}" for c in practice.countries] + [f"theme:{t}" for t in practice.themes]
-
-
 def practice_page(
     cat: Catalogue, links: Links, site: Site, view: EntityView, related: list[Hit] | None = None
 ) -> Page:
@@ -68,7 +63,7 @@ def practice_page(
         related = in_language(related, links.lang)
     related = sorted(related, key=lambda h: (-round(h.score, 4), h.uri))  # ties in a stable order
     projects = [view.linked.get(cat.uris.project(k)) for k in practice.projects]
-    listing_keys = listings_of(practice)
+    listing_keys = [f"country:{c}" for c in practice.countries] + [f"theme:{t}" for t in practice.themes]
     return Page(
         *_entity_page(
             "practice.html",

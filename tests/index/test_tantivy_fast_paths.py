@@ -134,7 +134,7 @@ def test_a_page_of_the_title_order_is_the_text_orders_at_any_offset(tmp_path: Pa
         return [searcher.doc(address).get_first("uri") for _, address in found]
 
     for filters, query in (({}, tantivy.Query.all_query()),
-                           ({"theme": ("t1",)}, engine._combine(None, engine._filter_queries({"theme": ("t1",)}).values()))):  # fmt: skip
+                           ({"theme": ("t1",)}, engine._combine(None, [f.query for f in engine._filter_queries({"theme": ("t1",)}).values()]))):  # fmt: skip
         expected = text_order(query)
         for limit in (1, 7, 20):
             for offset in range(len(expected) + 2):
