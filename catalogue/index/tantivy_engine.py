@@ -53,6 +53,12 @@ _SLOTS: Mapping[str, int] = {facet: {"theme": 3, "type": 2, "country": 2}.get(fa
 _NO_VALUE = "[]"
 _SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
 _MAX_TIERS = 8  # themes and types of a document beyond which "more like this" takes the plain query
+# The writer's memory budget (shared by its threads), reached only while that
+# much is indexed before a commit. Each thread writes a segment whenever its
+# share fills: tantivy's default (128 MB) left 100,000 practices in 6 segments,
+# this leaves 2, and a search walks each segment apart (faceted and filtered
+# searches ~10 % faster with 2 than with 6, measured on 23 November).
+_WRITER_MEMORY = 1_000_000_000
 
 Occur = tantivy.Occur
 
@@ -168,7 +174,7 @@ class TantivyEngine(SearchEngine):
 
     def _get_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            self._writer = self._index.writer()
+            self._writer = self._index.writer(heap_size=_WRITER_MEMORY)
         return self._writer
 
     def add(self, docs: Iterable[IndexDoc]) -> None:
