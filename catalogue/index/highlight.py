@@ -54,6 +54,7 @@ SAFE_RANGES: tuple[tuple[int, int], ...] = (
 _SPACE = 0x20
 # Each ASCII byte that is not a letter or digit becomes a space; other bytes stay.
 _ASCII_SEPARATORS_TO_SPACES = bytes(b if chr(b).isalnum() else _SPACE for b in range(128)) + bytes(range(128, 256))
+_ASCII_BYTES = bytes(range(128))
 _NOT_SPACE = re.compile(rb"[^ ]")
 _F32 = struct.Struct("<f")
 _MAX_KNOWN_WORDS = 200_000  # per analyser (~40 MB at most), then it starts again
@@ -108,9 +109,13 @@ def _words_bytes(text: str) -> tuple[bytes, bytes] | None:
         raw = text.encode("ascii")
         return raw, raw.translate(_ASCII_SEPARATORS_TO_SPACES)
     raw = text.encode("utf-8")
-    separators = set(_non_ascii_separators().findall(text))
-    if not separators:
+    # The text's non-ASCII characters alone (ASCII bytes never occur inside a
+    # multi-byte character). When all are letters or digits, none separates
+    # words: Python's alphanumerics are all alphanumeric to Rust too.
+    others = raw.translate(None, _ASCII_BYTES).decode("utf-8")
+    if others.isalnum():
         return raw, raw.translate(_ASCII_SEPARATORS_TO_SPACES)
+    separators = set(_non_ascii_separators().findall(others))
     spaced = text
     for char in separators:  # a few distinct ones (’ « » – …): one C-level replace each
         if not is_safe(char):
@@ -278,8 +283,12 @@ def _in_chars(text: str, raw: bytes, start: int, stop: int, spans: list[tuple[in
     if len(raw) == len(text):  # ASCII: bytes are characters
         return Fragment(text[start:stop], [(a - start, b - start) for a, b in spans], lead, trail)
     piece = raw[start:stop]
-
-    def chars(offset: int) -> int:
-        return len(piece[: offset - start].decode("utf-8"))
-
-    return Fragment(piece.decode("utf-8"), [(chars(a), chars(b)) for a, b in spans], lead, trail)
+    spans_in_chars = []
+    at_byte = at_char = 0
+    for begin, end in spans:  # each piece of bytes decoded once
+        at_char += len(piece[at_byte : begin - start].decode("utf-8"))
+        first = at_char
+        at_char += len(piece[begin - start : end - start].decode("utf-8"))
+        at_byte = end - start
+        spans_in_chars.append((first, at_char))
+    return Fragment(piece.decode("utf-8"), spans_in_chars, lead, trail)

@@ -122,6 +122,14 @@ def test_safe_characters_are_word_characters_exactly_when_tantivy_says_so() -> N
     assert disagree == []
 
 
+def test_every_python_alphanumeric_is_a_word_character_to_tantivy() -> None:
+    # What lets text whose non-ASCII characters are all alphanumeric skip the
+    # search for separators (the reverse is not true: see SAFE_RANGES).
+    alnum = [chr(code) for code in range(0x80, 0x110000) if not 0xD800 <= code <= 0xDFFF and chr(code).isalnum()]
+    words = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build().analyze(" ".join(f"a{c}b" for c in alnum))
+    assert len(alnum) > 100_000 and words == [f"a{c}b" for c in alnum]
+
+
 def test_scores_are_tantivys_32_bit_floats() -> None:
     assert highlight.term_score(2) == pytest.approx(1 / 3) and highlight.term_score(2) != 1 / 3
     assert highlight.f32(0.1) == 0.10000000149011612
