@@ -31,6 +31,8 @@ class Fts5Index:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA cache_size=-262144")  # 256 MB, like whoosh's writer memory
+        # Each connection's own: a search's text matches, then counted by facet.
+        self.db.execute("CREATE TEMP TABLE matched(doc INTEGER PRIMARY KEY)")
 
     def build(self, docs: Iterable[IndexDoc]) -> int:
         db = self.db
@@ -57,7 +59,6 @@ class Fts5Index:
             db.execute("CREATE INDEX facets_by_doc ON facets(doc, facet, value)")
             db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         db.execute("ANALYZE")
-        db.execute("CREATE TEMP TABLE matched(doc INTEGER PRIMARY KEY)")
         return count
 
     @staticmethod
