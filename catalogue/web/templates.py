@@ -68,7 +68,8 @@ def _environment(lang: str) -> jinja2.Environment:
         # RDF twins and schema.org data in every page's head (issue 5).
         page_alternates=alternates.links_for,
         fragments={"text_section": text_section, "paragraphs": paragraphs, "concept_list": concept_list,
-                   "outlink": outlink, "hit_item": hit_item, "entity_links": entity_links},  # fmt: skip
+                   "outlink": outlink, "hit_item": hit_item, "hit_items": hit_items,
+                   "entity_links": entity_links},  # fmt: skip
         page_schema_org=alternates.data_for,
     )
     env.filters.update(
@@ -240,6 +241,14 @@ def hit_item(ctx: jinja2.runtime.Context, hit: Hit, heading: str = "h3") -> Mark
         classification = escape(_static(ctx)("Classification"))
         out += f'  <ul class="tags" aria-label="{classification}">\n{items}  </ul>\n'
     return Markup(out + "</li>")
+
+
+@jinja2.pass_context
+def hit_items(ctx: jinja2.runtime.Context, hits: list[Hit], heading: str = "h3") -> Markup:
+    """`hit_item` of each hit, one after the other: one call from the
+    template's loop-free code, where a call inside a `{% for %}` made Jinja
+    copy the page's context for every hit."""
+    return Markup("".join([hit_item(ctx, hit, heading) for hit in hits]))
 
 
 @jinja2.pass_context
