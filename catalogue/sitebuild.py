@@ -37,7 +37,7 @@ import catalogue
 from .core import Catalogue
 from .entities import EntityView, Linked, display_name, load_views
 from .feed import recent
-from .index import Query, Result, SearchEngine
+from .index import Query, Result
 from .runs import last_harvest
 from .settings import Settings
 from .stats import figures
@@ -207,9 +207,6 @@ class SiteBuilder:
         self._results: list[tuple[str, PageRecord | None]] = []  # worker side: what to record
         self.linked = Linked(cat.store, cat.uris)  # organisations and projects, read once per build (or worker)
         self._views: dict[tuple[str, str], EntityView | None] = {}  # loaded ahead by `prefetch`
-        # The search engine of the batch under way: `Catalogue.engine` stats the
-        # index pointer on every access (~20 µs), once per batch is enough.
-        self._engine: SearchEngine | None = None
         self.writer = FileWriter()
         self.ahead = Ahead()  # threads only for an incremental build (see `_build`)
 
@@ -323,10 +320,7 @@ class SiteBuilder:
         previous = previous if previous is not None else self._old(page_id)
         record = PageRecord()
         builders = {"project": entity_views.project_page, "organisation": entity_views.organisation_page}
-        if kind == "practice":
-            related = (self._engine or self.cat.engine).more_like_this(view.uri, entity_views.RELATED)
-        else:
-            related = None
+        related = self.cat.engine.more_like_this(view.uri, entity_views.RELATED) if kind == "practice" else None
         for lang, links in self.links.items():
             localised = self._view_in(view, lang)
             if kind == "practice":
@@ -582,21 +576,17 @@ class SiteBuilder:
 
     def run_batch(self, items: list[tuple[str, str, PageRecord]]) -> None:
         """Render a batch of tasks; a gone entity's pages are forgotten."""
-        self._engine = self.cat.engine
-        try:
-            self.prefetch((kind, key) for kind, key, _previous in items)
-            for kind, key, previous in items:
-                if not self.run_task(kind, key, previous):
-                    if self.manifest is None:  # a worker: the parent forgets it
-                        for path in previous.files:
-                            self._remove(path)
-                        self._results.append((f"{kind}:{key}", None))
-                        self.pages_changed = True
-                    else:
-                        self._forget(f"{kind}:{key}")
-        finally:
-            self._views.clear()
-            self._engine = None
+        self.prefetch((kind, key) for kind, key, _previous in items)
+        for kind, key, previous in items:
+            if not self.run_task(kind, key, previous):
+                if self.manifest is None:  # a worker: the parent forgets it
+                    for path in previous.files:
+                        self._remove(path)
+                    self._results.append((f"{kind}:{key}", None))
+                    self.pages_changed = True
+                else:
+                    self._forget(f"{kind}:{key}")
+        self._views.clear()
 
     def _runs_stamp(self) -> str:
         stamp, sources = last_harvest(self.cat.store, self.cat.uris)

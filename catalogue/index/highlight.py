@@ -23,10 +23,12 @@ searches), the query's words are found with `bytes.find`, and the fragment
 boundaries are reached by jumps of `max_bytes`. The same fragment and marks
 come out (the tests compare both).
 
-Words are runs of alphanumeric characters, as tantivy's simple tokenizer
-sees them, for every character of `SAFE_RANGES` (a test checks each one).
-Text with any other character (Hebrew points, Indic vowel signs, circled
-letters...) answers `UNSAFE`, and the caller asks tantivy.
+Words are runs of alphanumeric characters. Every character Python calls
+alphanumeric is one to tantivy's simple tokenizer too, and every character of
+`SAFE_RANGES` is a separator to both or to neither (tests check all of them).
+Text with a separator outside those ranges (Hebrew points, Indic vowel signs,
+circled letters: word characters to tantivy only) answers `UNSAFE`, and the
+caller asks tantivy.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from typing import NamedTuple
 
 from catalogue.index.analysis import MAX_TOKEN_CHARS
@@ -88,23 +89,9 @@ def is_safe(char: str) -> bool:
     return any(low <= code <= high for low, high in SAFE_RANGES)
 
 
-@lru_cache(maxsize=1)
-def _non_ascii_separators() -> re.Pattern[str]:
-    """Non-ASCII characters that are not alphanumeric or not in `SAFE_RANGES`
-    (built on first use: ~12,000 code points to look at)."""
-    alnum = [code for low, high in SAFE_RANGES for code in range(max(low, 0x80), high + 1) if chr(code).isalnum()]
-    runs: list[list[int]] = []
-    for code in alnum:
-        if runs and runs[-1][1] == code - 1:
-            runs[-1][1] = code
-        else:
-            runs.append([code, code])
-    return re.compile("[^\x00-\x7f" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs) + "]")
-
-
 def _words_bytes(text: str) -> tuple[bytes, bytes] | None:
     """(UTF-8 of `text`, the same with every separator a space), or None when
-    the text has a character outside `SAFE_RANGES`."""
+    a non-alphanumeric character of the text is outside `SAFE_RANGES`."""
     if text.isascii():
         raw = text.encode("ascii")
         return raw, raw.translate(_ASCII_SEPARATORS_TO_SPACES)
@@ -115,9 +102,8 @@ def _words_bytes(text: str) -> tuple[bytes, bytes] | None:
     others = raw.translate(None, _ASCII_BYTES).decode("utf-8")
     if others.isalnum():
         return raw, raw.translate(_ASCII_SEPARATORS_TO_SPACES)
-    separators = set(_non_ascii_separators().findall(others))
     spaced = text
-    for char in separators:  # a few distinct ones (’ « » – …): one C-level replace each
+    for char in {c for c in others if not c.isalnum()}:  # a few (’ « » – …): one C-level replace each
         if not is_safe(char):
             return None
         spaced = spaced.replace(char, " " * len(char.encode("utf-8")))  # the same bytes: offsets stay

@@ -314,8 +314,8 @@ class TantivyEngine(SearchEngine):
         less (k - 1) times the documents. Text with any syntax is not
         estimated (False: counting the matches directly is always exact; the
         complement is only faster when most documents match)."""
-        words = text.split()
-        if not words or any(not w.isalnum() or w in ("AND", "OR", "NOT") for w in words):
+        words = _plain_words(text)
+        if not words:
             return False
         present = self._present_fields(searcher, generation)
         docs = searcher.num_docs
@@ -697,6 +697,13 @@ class TantivyEngine(SearchEngine):
         return tantivy.Query.boolean_query(clauses)
 
 
+def _plain_words(text: str) -> list[str] | None:
+    """The words of a query of plain words only, else None (quotes, +/-,
+    AND/OR/NOT or other syntax: only tantivy's parser knows what it means)."""
+    words = text.split()
+    return words if all(w.isalnum() and w not in ("AND", "OR", "NOT") for w in words) else None
+
+
 def _title_key(title: str) -> int:
     """The title's first 8 UTF-8 bytes as a big-endian number: titles in
     tantivy's (byte) order have keys in the same order, equal or not."""
@@ -832,8 +839,7 @@ class _Snippets:
         self._searcher = searcher
         self._generation = generation
         self._query = query
-        words = text.split()
-        self._words = words if all(w.isalnum() and w not in ("AND", "OR", "NOT") for w in words) else None
+        self._words = _plain_words(text)
         self._generators: dict[str, tantivy.SnippetGenerator] = {}
         self._highlighters: dict[str, highlight.Highlighter] = {}
         # No text query, nothing to mark: every snippet is an excerpt.

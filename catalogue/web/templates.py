@@ -68,7 +68,7 @@ def _environment(lang: str) -> jinja2.Environment:
         # RDF twins and schema.org data in every page's head (issue 5).
         page_alternates=alternates.links_for,
         fragments={"text_section": text_section, "paragraphs": paragraphs, "concept_list": concept_list,
-                   "outlink": outlink, "hit_item": hit_item, "hit_items": hit_items,
+                   "outlink": outlink, "hit_items": hit_items,
                    "entity_links": entity_links},  # fmt: skip
         page_schema_org=alternates.data_for,
     )
