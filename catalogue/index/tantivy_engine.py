@@ -3,9 +3,11 @@
 Layout of a document (see `analysis` for the analysers):
 
 * `uri`, `version`: raw keywords, stored; `payload`: stored JSON (titles,
-  texts, facets) used for hits, snippets and "more like this"; `labels`:
-  the concept labels, stored apart (only "did you mean" reads them).
-* `title_<k>`, `text_<k>`, `all`: analysed text, not stored.
+  texts, facets) used for hits, snippets and "more like this". Nothing else
+  is stored: every hit reads its whole stored document.
+* `title_<k>`, `text_<k>`, `all`: analysed text, not stored; `labels`: the
+  concept labels again, alone, so that "did you mean" can list their words
+  from the term dictionary (`_Generation.label_words`).
 * one raw field per facet (filters, "related"), and per facet one to three
   single-valued fast columns that the terms aggregations count (see `_SLOTS`).
 * `sort_title` (raw fast text) and `date_key` (i64 fast) for sorting, and
@@ -118,7 +120,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("uri", stored=True, tokenizer_name="raw")
     builder.add_text_field("version", stored=True, tokenizer_name="raw")
     builder.add_bytes_field("payload", stored=True, indexed=False)
-    builder.add_bytes_field("labels", stored=True, indexed=False)
+    builder.add_text_field("labels", tokenizer_name=_PLAIN, index_option="basic")
     for key in an.FIELD_KEYS:
         builder.add_text_field(an.title_field(key), tokenizer_name=_tokenizer_name(key))
         builder.add_text_field(an.text_field(key), tokenizer_name=_tokenizer_name(key))
@@ -191,7 +193,7 @@ class TantivyEngine(SearchEngine):
         out.add_text("version", doc.version)
         out.add_bytes("payload", an.payload(doc).encode("utf-8"))
         if doc.labels:
-            out.add_bytes("labels", an.safe_text(doc.labels).encode("utf-8"))
+            out.add_text("labels", an.safe_text(doc.labels))
         texts = an.field_texts(doc)
         for key, values in texts.titles.items():
             for value in values:
@@ -298,7 +300,7 @@ class TantivyEngine(SearchEngine):
         try:
             total, top = self._top(searcher, combined, query, count=not counted)
             hits = self._render(searcher, generation, top, text_query, text, query)
-            suggestion = self._suggest(searcher, text) if text else None
+            suggestion = self._suggest(searcher, generation, text) if text else None
         finally:
             facets, matched = counting.result()
         if counted:
@@ -550,7 +552,7 @@ class TantivyEngine(SearchEngine):
 
     # --- "did you mean" ----------------------------------------------------
 
-    def _suggest(self, searcher: tantivy.Searcher, text: str) -> str | None:
+    def _suggest(self, searcher: tantivy.Searcher, generation: _Generation, text: str) -> str | None:
         plain = self._analyzers[_PLAIN]
 
         def known(word: str) -> bool:
@@ -558,18 +560,17 @@ class TantivyEngine(SearchEngine):
 
         def candidates(token: str) -> list[tuple[str, int]]:
             # A fuzzy term query finds the documents holding a near word over
-            # the whole vocabulary; the words themselves come from their text.
+            # the whole vocabulary; the words themselves come from their text,
+            # or from the concept labels' words, which are few enough to scan.
             for distance in range(1, an.max_edits(token) + 1):
                 fuzzy = tantivy.Query.fuzzy_term_query(
                     self._schema, an.ALL_FIELD, token, distance=distance, transposition_cost_one=True
                 )
                 seen: set[str] = set()
                 for _, address in searcher.search(fuzzy, _SUGGEST_DOCS, count=False).hits:
-                    doc = searcher.doc(address)
-                    stored = an.read_payload(doc.get_first("payload"))
-                    labels = doc.get_first("labels")
-                    body = [*stored["title"].values(), *stored["text"].values(), labels.decode() if labels else ""]
-                    seen.update(plain.analyze(" ".join(body)))
+                    stored = an.read_payload(searcher.doc(address).get_first("payload"))
+                    seen.update(plain.analyze(" ".join([*stored["title"].values(), *stored["text"].values()])))
+                seen.update(generation.label_words(searcher, len(token) - distance, len(token) + distance))
                 near = [w for w in seen if an.edit_distance(token, w, distance) <= distance]
                 if near:
                     return [(w, searcher.doc_freq(an.ALL_FIELD, w)) for w in near]
@@ -793,6 +794,16 @@ class _Generation:
         self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()
         self._lock = threading.Lock()
         self._doc_freqs: dict[tuple[str, str], int] = {}
+        self._label_words: dict[int, list[str]] | None = None
+
+    def label_words(self, searcher: tantivy.Searcher, shortest: int, longest: int) -> list[str]:
+        """The words of the indexed concept labels of `shortest` to `longest` characters."""
+        if self._label_words is None:
+            by_length: dict[int, list[str]] = {}
+            for word, _docs in searcher.terms_with_prefix("labels", ""):
+                by_length.setdefault(len(word), []).append(word)
+            self._label_words = by_length
+        return [w for n in range(shortest, longest + 1) for w in self._label_words.get(n, ())]
 
     def doc_freq(self, searcher: tantivy.Searcher, field: str, term: str) -> int:
         """The term's document frequency, remembered for the generation: "more

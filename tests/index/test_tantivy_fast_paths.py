@@ -141,3 +141,23 @@ def test_a_page_of_the_title_order_is_the_text_orders_at_any_offset(tmp_path: Pa
                 page = engine.search(Query(text="", filters=filters, facets=(), sort="title", offset=offset, limit=limit))
                 assert [hit.uri for hit in page.hits] == expected[offset : offset + limit], (filters, offset, limit)
                 assert page.total == len(expected)
+
+
+# --- what a hit reads ------------------------------------------------------
+
+
+def test_a_hit_reads_a_stored_document_without_the_labels(tmp_path: Path) -> None:
+    # Tantivy reads a hit's whole stored document: the labels (as long as the
+    # texts) are indexed only, and "did you mean" lists their words from the
+    # term dictionary instead, at one edit and at two.
+    from catalogue.index.tantivy_engine import TantivyEngine
+
+    engine = TantivyEngine(tmp_path / "index")
+    engine.add([doc("urn:a", {"en": "Water board"}, {"en": "Flood maps"}, labels="Umweltschutz Wasserwirtschaft")])
+    engine.commit()
+    searcher = engine._searcher()
+    stored = searcher.doc(searcher.search(engine._own("urn:a"), 1).hits[0][1])
+    assert sorted(stored.to_dict()) == ["payload", "uri", "version"]
+    assert engine.search(Query(text="wasserwirtschaft")).total == 1  # still found by its labels
+    assert engine.search(Query(text="umweltschuts")).suggestion == "umweltschutz"
+    assert engine.search(Query(text="wassrewirtschft")).suggestion == "wasserwirtschaft"
