@@ -218,6 +218,8 @@ def pick_title_lang(titles: Mapping[str, str], lang: str) -> tuple[str, str]:
 
 def snippet_languages(texts: Mapping[str, str], lang: str) -> list[str]:
     """Languages of `texts` in the order a snippet should try them."""
+    if len(texts) == 1:  # the usual case, in every order the same
+        return [tag for tag, text in texts.items() if text]
     preferred = [lang] if texts.get(lang) else []
     preferred += [t for t in texts if t != lang and field_key(t) == field_key(lang) and texts[t]]
     rest = sorted((t for t in texts if t not in preferred and texts[t]), key=lambda t: (t != "en", t))

@@ -27,7 +27,7 @@ import math
 import os
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from itertools import combinations
@@ -63,6 +63,7 @@ _MAX_TIERS = 8  # themes and types of a document beyond which "more like this" t
 _WRITER_MEMORY = 1_000_000_000
 
 Occur = tantivy.Occur
+_MISSING = object()
 
 
 def _analyzer(stemmer: str | None) -> tantivy.TextAnalyzer:
@@ -319,17 +320,21 @@ class TantivyEngine(SearchEngine):
         words = _plain_words(text)
         if not words:
             return False
-        present = self._present_fields(searcher, generation)
         docs = searcher.num_docs
         bound = -(len(words) - 1) * docs
         for word in words:
-            best = 0
-            for field, analyze in self._vocab_fields:
-                terms = analyze(word) if field in present else []
-                if len(terms) == 1:
-                    best = max(best, searcher.doc_freq(field, terms[0]))
-            bound += best
+            bound += generation.remember(("most", word), lambda w=word: self._most_docs(searcher, generation, w))
         return bound * 2 > docs
+
+    def _most_docs(self, searcher: tantivy.Searcher, generation: _Generation, word: str) -> int:
+        """The most documents one field holds `word` in (as a single term)."""
+        present = self._present_fields(searcher, generation)
+        best = 0
+        for field, analyze in self._vocab_fields:
+            terms = analyze(word) if field in present else []
+            if len(terms) == 1:
+                best = max(best, generation.doc_freq(searcher, field, terms[0]))
+        return best
 
     def _present_fields(self, searcher: tantivy.Searcher, generation: _Generation) -> dict[str, float]:
         """The search fields (with boosts) that hold any term in this generation.
@@ -555,8 +560,11 @@ class TantivyEngine(SearchEngine):
     def _suggest(self, searcher: tantivy.Searcher, generation: _Generation, text: str) -> str | None:
         plain = self._analyzers[_PLAIN]
 
+        def has_term(field: str, term: str) -> bool:
+            return generation.doc_freq(searcher, field, term) > 0
+
         def known(word: str) -> bool:
-            return an.is_known(word, self._vocab_fields, lambda field, term: searcher.doc_freq(field, term) > 0)
+            return generation.remember(("known", word), lambda: an.is_known(word, self._vocab_fields, has_term))
 
         def candidates(token: str) -> list[tuple[str, int]]:
             # A fuzzy term query finds the documents holding a near word over
@@ -785,6 +793,7 @@ class _Generation:
 
     _MAX_COUNTS = 256  # cached no-text facet counts per generation
     _MAX_DOC_FREQS = 100_000  # remembered (field, term) document frequencies (~15 MB at most)
+    _MAX_WORDS = 50_000  # remembered facts about query words
 
     def __init__(self, stamp: tuple[int, int, int], searcher: tantivy.Searcher) -> None:
         self.stamp = stamp
@@ -794,6 +803,7 @@ class _Generation:
         self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()
         self._lock = threading.Lock()
         self._doc_freqs: dict[tuple[str, str], int] = {}
+        self._words: dict[tuple[str, str], Any] = {}
         self._label_words: dict[int, list[str]] | None = None
 
     def label_words(self, searcher: tantivy.Searcher, shortest: int, longest: int) -> list[str]:
@@ -814,6 +824,16 @@ class _Generation:
             if len(self._doc_freqs) >= self._MAX_DOC_FREQS:
                 self._doc_freqs.clear()  # a crude bound: refilling is cheap
             found = self._doc_freqs[key] = searcher.doc_freq(field, term)
+        return found
+
+    def remember(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
+        """A fact about a query word in this generation (from its terms'
+        document frequencies, which a commit changes), computed once."""
+        found = self._words.get(key, _MISSING)
+        if found is _MISSING:
+            if len(self._words) >= self._MAX_WORDS:
+                self._words.clear()  # a crude bound, as for doc_freq
+            found = self._words[key] = compute()
         return found
 
     def counts_get(self, key: tuple) -> dict[str, list[tuple[str, int]]] | None:
