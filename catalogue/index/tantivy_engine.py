@@ -111,7 +111,6 @@ def _slot_encode(values: tuple[str, ...]) -> str:
     return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
 
 
-@lru_cache(maxsize=65_536)
 def _slot_decode(encoded: str) -> tuple[str, ...]:
     return tuple(json.loads(encoded))
 
@@ -514,14 +513,20 @@ class TantivyEngine(SearchEngine):
         found = _terms_buckets(searcher, query, columns)
         # Every document holds exactly one value in each slot column.
         docs = sum(bucket["doc_count"] for bucket in found[columns[0]]) if columns else None
+        decoded = generation.slot_keys  # ~400 buckets a search: a dict lookup each, not a decoding
         out = {}
         for name in names:
             tally: dict[str, int] = {}
+            get = tally.get
             for column in slots[name]:
                 for bucket in found[column]:
+                    key = bucket["key"]
+                    values = decoded.get(key)
+                    if values is None:
+                        values = decoded[key] = _slot_decode(key)
                     count = bucket["doc_count"]
-                    for value in _slot_decode(bucket["key"]):
-                        tally[value] = tally.get(value, 0) + count
+                    for value in values:
+                        tally[value] = get(value, 0) + count
             out[name] = an.sorted_counts(tally.items())
         return out, docs
 
@@ -800,6 +805,7 @@ class _Generation:
         self.searcher = searcher  # shared by the generation's searches: a read-only snapshot
         self.fields: dict[str, float] | None = None
         self.slots: dict[str, list[str]] | None = None
+        self.slot_keys: dict[str, tuple[str, ...]] = {}  # a slot column's value -> the facet values it holds
         self._counts: OrderedDict[tuple, dict[str, list[tuple[str, int]]]] = OrderedDict()
         self._lock = threading.Lock()
         self._doc_freqs: dict[tuple[str, str], int] = {}
