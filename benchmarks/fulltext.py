@@ -201,6 +201,8 @@ def build_engine(name: str, path: Path, docs: Sequence[IndexDoc]) -> tuple[Searc
 
 
 def build_fts(path: Path, docs: Sequence[IndexDoc]) -> tuple[Fts5Index, float]:
+    for old in path.parent.glob(f"{path.name}*"):  # a kept --workdir's earlier build, WAL included
+        old.unlink()
     index = Fts5Index(path)
     with Stopwatch() as sw:
         index.build(docs)
