@@ -55,12 +55,17 @@ _SLOTS: Mapping[str, int] = {facet: {"theme": 3, "type": 2, "country": 2}.get(fa
 _NO_VALUE = "[]"
 _SUGGEST_DOCS = 20  # docs scanned for the words a fuzzy term query matched
 _MAX_TIERS = 8  # themes and types of a document beyond which "more like this" takes the plain query
-# The writer's memory budget (shared by its threads), reached only while that
-# much is indexed before a commit. Each thread writes a segment whenever its
-# share fills: tantivy's default (128 MB) left 100,000 practices in 6 segments,
-# this leaves 2, and a search walks each segment apart (faceted and filtered
-# searches ~10 % faster with 2 than with 6, measured on 23 November).
+# The writer's memory budget, reached only while that much is indexed before
+# a commit, and one indexing thread: each thread writes a segment of its own
+# at a commit or whenever its share of the budget fills, and a search walks
+# each segment apart, counting facets in each. 100,000 practices end in one
+# segment (tantivy's defaults, 128 MB over one thread per core, left 6); with
+# the counting the longer path of a search, faceted and filtered searches are
+# ~6 % faster on one segment than on two, and one thread built the 100,000
+# in 36.6 s against 34-40 s with two (23 November). Later commits add small
+# segments, which tantivy's merge policy merges.
 _WRITER_MEMORY = 1_000_000_000
+_WRITER_THREADS = 1
 
 Occur = tantivy.Occur
 _MISSING = object()
@@ -176,7 +181,7 @@ class TantivyEngine(SearchEngine):
 
     def _get_writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
-            self._writer = self._index.writer(heap_size=_WRITER_MEMORY)
+            self._writer = self._index.writer(heap_size=_WRITER_MEMORY, num_threads=_WRITER_THREADS)
         return self._writer
 
     def add(self, docs: Iterable[IndexDoc]) -> None:
