@@ -200,6 +200,7 @@ class Bench:
         if self.catalogue is None:
             dataset = self.data()
             sources = load_sources(dataset.sources_toml)
+            reused = (self.settings.data_dir / "store").exists()  # a kept --workdir's earlier harvest
             catalogue = Catalogue(self.settings)
             rss_before = current_rss_mb()
             with Stopwatch() as sw, HarvestProfile(catalogue) as profile:
@@ -220,6 +221,10 @@ class Bench:
             if failed:
                 log.warning("harvest errors (first ones): %s", failed)
             log.info("harvested in %.1f s", sw.seconds)
+            if reused and not catalogue.check().ok:
+                # An index of an older layout opens empty, and an unchanged
+                # harvest does not refill it: searches would find nothing.
+                log.info("the kept index differs from the store: reindexed %d practices", catalogue.reindex()[0])
         return self.catalogue
 
     def subset(self) -> Subset:
