@@ -18,6 +18,7 @@ record graph and its content hash are the same on every run.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import warnings
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 from pydantic import ValidationError
 
 from catalogue import ntriples
-from catalogue.mapping import CLASSES, PRACTICE_FIELDS, MappingError, from_graph
+from catalogue.mapping import CLASSES, FIELDS, PRACTICE_FIELDS, MappingError, from_graph
 
 from catalogue.models import RecordFailure, SourceRecord, explain
 from catalogue.rdfterms import to_rdflib
@@ -48,8 +49,33 @@ PRIMARY = "urn:gpc:primary"  # the practice, in SourceRecord.source_lines
 # A private base: entities are read with it and then carry only their keys.
 _LOCAL = Uris("urn:gpc:harvest")
 
-PRACTICE_CLASSES = (ADMS.Asset, DCAT.Dataset, DCAT.Resource, GPC.Practice)
-ORG_PROPERTIES = (DCTERMS.publisher, DCTERMS.creator, GPC.reusedBy)
+# One URIRef object per IRI that the mapping or this module looks up: a dict
+# look-up that finds the key object itself skips rdflib's Python-level
+# __eq__, which each `DCAT.x` (a new URIRef per attribute access) needed:
+# 1.9 M calls at 10,000 records. Parsed IRIs are replaced by these objects.
+_CANONICAL: dict[str, URIRef] = {}
+for _field in (f for fields in FIELDS.values() for f in fields):
+    _CANONICAL.setdefault(str(_field.predicate), _field.predicate)
+for _cls in (c for classes in CLASSES.values() for c in classes):
+    _CANONICAL.setdefault(str(_cls), _cls)
+
+
+def _canon(iri: URIRef) -> URIRef:
+    return _CANONICAL.setdefault(str(iri), iri)
+
+
+TYPE = _canon(RDF.type)
+IDENTIFIER = _canon(DCTERMS.identifier)
+LANDING_PAGE = _canon(DCAT.landingPage)
+CONTACT_POINT = _canon(DCAT.contactPoint)
+DISTRIBUTION = _canon(DCAT.distribution)
+PROJECT = _canon(GPC.project)
+GRANT_ID = _canon(GPC.grantId)
+NAME = _canon(FOAF.name)
+SPATIAL = _canon(DCTERMS.spatial)
+PRACTICE_CLASSES = tuple(_canon(c) for c in (ADMS.Asset, DCAT.Dataset, DCAT.Resource, GPC.Practice))
+ORG_PROPERTIES = tuple(_canon(p) for p in (DCTERMS.publisher, DCTERMS.creator, GPC.reusedBy))
+_EU_COUNTRY = str(EU_COUNTRY)
 
 _FORMATS = {
     ".ttl": "turtle",
@@ -117,21 +143,35 @@ class Triples:
 
     def __init__(self) -> None:
         self.index: dict[Any, dict[Any, list[Any]]] = {}
+        # The last subject read and its predicates: from_graph asks for each
+        # field of one subject in turn, with a URIRef of its own whose every
+        # look-up would go through rdflib's Python-level __eq__.
+        self._last: tuple[Any, dict[Any, list[Any]]] = (None, {})
 
     def add(self, triple: tuple[Any, Any, Any]) -> None:
         # No duplicate check: the mapping and the N-Triples lines are sets anyway.
         self.index.setdefault(triple[0], {}).setdefault(triple[1], []).append(triple[2])
+        self._last = (None, {})
+
+    def _predicates(self, subject: Any) -> dict[Any, list[Any]]:
+        last, preds = self._last
+        if subject is not last:
+            preds = self.index.get(subject, {})
+            self._last = (subject, preds)
+        return preds
 
     def __len__(self) -> int:
         return sum(len(objs) for preds in self.index.values() for objs in preds.values())
 
     def predicate_objects(self, subject: Any) -> Iterator[tuple[Any, Any]]:
-        return ((p, o) for p, objs in self.index.get(subject, {}).items() for o in objs)
+        return ((p, o) for p, objs in self._predicates(subject).items() for o in objs)
 
     def objects(self, subject: Any = None, predicate: Any = None) -> Iterator[Any]:
         if subject is None:
-            return (o for preds in self.index.values() for p, objs in preds.items() if predicate in (None, p) for o in objs)
-        preds = self.index.get(subject, {})
+            if predicate is None:
+                return (o for preds in self.index.values() for objs in preds.values() for o in objs)
+            return (o for preds in self.index.values() for o in preds.get(predicate, ()))
+        preds = self._predicates(subject)
         if predicate is None:
             return (o for objs in preds.values() for o in objs)
         return iter(preds.get(predicate, ()))
@@ -145,9 +185,24 @@ class Triples:
     @classmethod
     def of(cls, graph: Graph) -> Triples:
         out = cls()
-        for triple in graph:
-            out.add(triple)
+        for s, p, o in graph:
+            # Keyed by the plain text: a URIRef never equals a str key.
+            p = _CANONICAL.get(str(p), p) if type(p) is URIRef else p
+            o = _CANONICAL.get(str(o), o) if type(o) is URIRef else o
+            out.add((s, p, o))
         return out
+
+
+class _Terms(dict):  # type: ignore[type-arg]
+    """Oxigraph term -> rdflib term, converted once per distinct term (IRIs
+    to their _CANONICAL object when they have one)."""
+
+    def __missing__(self, node: Any) -> Any:
+        known = _CANONICAL.get(node.value) if isinstance(node, ox.NamedNode) else None
+        if known is None:
+            known = to_rdflib(node)
+        self[node] = known
+        return known
 
 
 def parse_triples(body: bytes, fmt: str, location: str, contexts: ContextLoader) -> Triples:
@@ -156,26 +211,36 @@ def parse_triples(body: bytes, fmt: str, location: str, contexts: ContextLoader)
     if fmt not in _OX_FORMATS:
         return Triples.of(parse_rdf(body, fmt, location, contexts))
     out = Triples()
-    cache: dict[Any, Any] = {}
-
-    def term(node: Any) -> Any:
-        known = cache.get(node)
-        if known is None:
-            known = cache[node] = to_rdflib(node)
-        return known
-
+    index = out.index
+    terms = _Terms()
     base = location if location.startswith(("http://", "https://")) else "file://" + location
+    # The page's millions of new dicts, lists and literals all survive: the
+    # cyclic collector's passes over them while they are made find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
+        # out.add, inlined: this loop runs once per triple of the catalogue.
         for quad in ox.parse(body, format=_OX_FORMATS[fmt], base_iri=base, lenient=True):
-            out.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+            s, p, o = terms[quad.subject], terms[quad.predicate], terms[quad.object]
+            preds = index.get(s)
+            if preds is None:
+                preds = index[s] = {}
+            objs = preds.get(p)
+            if objs is None:
+                preds[p] = [o]
+            else:
+                objs.append(o)
     except (SyntaxError, ValueError) as exc:
         raise SourceError(f"{location}: not valid {fmt}: {exc}") from None
+    finally:
+        if collecting:
+            gc.enable()
     return out
 
 
 def local_id(node: URIRef | BNode, graph: Graph | Triples) -> str:
     """The source's own identifier of a resource: dcterms:identifier, else its IRI."""
-    ident = graph.value(node, DCTERMS.identifier)
+    ident = graph.value(node, IDENTIFIER)
     if ident is not None and str(ident).strip():
         return str(ident).strip()
     return str(node)
@@ -233,7 +298,7 @@ def practice_item(graph: Graph | Triples, subject: URIRef | BNode, prefix: str, 
     """One practice of an RDF graph as a source record (or a failure)."""
     original = local_id(subject, graph)
     url = str(subject) if isinstance(subject, URIRef) else None
-    landing = graph.value(subject, DCAT.landingPage)
+    landing = graph.value(subject, LANDING_PAGE)
     try:
         return SourceRecord(
             original_id=original,
@@ -250,16 +315,16 @@ def practice_item(graph: Graph | Triples, subject: URIRef | BNode, prefix: str, 
 def practice_subjects(graph: Graph | Triples) -> list[URIRef | BNode]:
     if isinstance(graph, Triples):
         wanted = set(PRACTICE_CLASSES)
-        found = {s for s, preds in graph.index.items() if not wanted.isdisjoint(preds.get(RDF.type, ()))}
+        found = {s for s, preds in graph.index.items() if not wanted.isdisjoint(preds.get(TYPE, ()))}
     else:
-        found = {s for cls in PRACTICE_CLASSES for s in graph.subjects(RDF.type, cls)}
+        found = {s for cls in PRACTICE_CLASSES for s in graph.subjects(TYPE, cls)}
     return sorted(found, key=str)  # type: ignore[arg-type]
 
 
 def read_practice(graph: Graph | Triples, subject: URIRef | BNode, key: str) -> list:  # type: ignore[type-arg]
     """The practice at `subject` and the organisations and projects it names."""
     renames: dict[object, URIRef] = {subject: URIRef(_LOCAL.practice(key))}
-    contact = graph.value(subject, DCAT.contactPoint)
+    contact = graph.value(subject, CONTACT_POINT)
     if contact is not None:
         renames[contact] = URIRef(f"{_LOCAL.practice(key)}#contact")
     linked: list[tuple[str, URIRef | BNode]] = []
@@ -269,8 +334,8 @@ def read_practice(graph: Graph | Triples, subject: URIRef | BNode, key: str) -> 
             if org_key:
                 renames[org] = URIRef(_LOCAL.organisation(org_key))
                 linked.append(("organisation", org))
-    for project in graph.objects(subject, GPC.project):
-        grant = graph.value(project, GPC.grantId)
+    for project in graph.objects(subject, PROJECT):
+        grant = graph.value(project, GRANT_ID)
         proj_key = project_key_for_grant(str(grant)) if grant else mint_key(_last_segment(str(project)))
         renames[project] = URIRef(_LOCAL.project(proj_key))
         linked.append(("project", project))
@@ -292,12 +357,12 @@ def read_practice(graph: Graph | Triples, subject: URIRef | BNode, key: str) -> 
 
 
 def _organisation_key(graph: Graph | Triples, org: object) -> str | None:
-    names = [n for n in graph.objects(org, FOAF.name) if isinstance(n, Literal)]
+    names = [n for n in graph.objects(org, NAME) if isinstance(n, Literal)]
     if not names:
         return None
     name = next((n for n in names if n.language in (None, "en")), names[0])
     country = next(
-        (str(c)[len(str(EU_COUNTRY)):] for c in graph.objects(org, DCTERMS.spatial) if str(c).startswith(str(EU_COUNTRY))),
+        (str(c)[len(_EU_COUNTRY):] for c in graph.objects(org, SPATIAL) if str(c).startswith(_EU_COUNTRY)),
         None,
     )
     return organisation_key(str(name), country)
@@ -333,7 +398,7 @@ def _total_items(graph: Graph | Triples) -> int | None:
 
 
 # Statements the profile maps (written by us) are not kept twice.
-_MAPPED = frozenset({f.predicate for f in PRACTICE_FIELDS} | {DCAT.contactPoint})
+_MAPPED = frozenset({f.predicate for f in PRACTICE_FIELDS} | {CONTACT_POINT})
 _OUR_CLASSES = frozenset(CLASSES["practice"])
 _DEPENDENT_TYPES = frozenset(
     {DCAT.Distribution, ADMS.Identifier, DCTERMS.PeriodOfTime, DCAT.Relationship, URIRef("http://www.w3.org/ns/prov#Attribution"),
@@ -356,7 +421,7 @@ def source_lines(graph: Graph | Triples, subject: URIRef | BNode) -> list[str]:
         if node in path or len(path) > _MAX_DEPTH:
             return "cycle"
         inner = path | {node}
-        lines = sorted(f"{ntriples.term(p)} {_label(o, inner)}" for p, o in graph.predicate_objects(node))
+        lines = sorted(f"{_predicate_term(p)} {_label(o, inner)}" for p, o in graph.predicate_objects(node))
         digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:20]
         names[node] = f"{PRIMARY}#b{digest}"
         return names[node]
@@ -366,20 +431,27 @@ def source_lines(graph: Graph | Triples, subject: URIRef | BNode) -> list[str]:
             return f"_:{bnode_name(node, path)}"
         return ntriples.term(node)  # type: ignore[arg-type]
 
-    def rename(node: object) -> object:
-        if node == subject:
-            return URIRef(PRIMARY)
+    primary = ntriples.iri(PRIMARY)
+    subject_type = type(subject)
+
+    def renamed(node: object) -> str:
+        """The node's term in the lines: the subject renamed <urn:gpc:primary>,
+        blank nodes by their content."""
+        # `==` only between same types: what rdflib's Identifier.__eq__ does
+        # first, without its Python-level call for every other node.
+        if node is subject or (type(node) is subject_type and node == subject):
+            return primary
         if isinstance(node, BNode):
-            return URIRef(bnode_name(node, frozenset()))
-        return node
+            return ntriples.iri(bnode_name(node, frozenset()))
+        return ntriples.term(node)  # type: ignore[arg-type]
 
     triples: set[tuple[object, object, object]] = set()
     todo: list[object] = []
     for p, o in graph.predicate_objects(subject):
-        if p in _MAPPED or (p == RDF.type and o in _OUR_CLASSES):
+        if p in _MAPPED or (p == TYPE and o in _OUR_CLASSES):
             continue
         triples.add((subject, p, o))
-        if isinstance(o, BNode) or (isinstance(o, URIRef) and (p == DCAT.distribution or _is_dependent(graph, o))):
+        if isinstance(o, BNode) or (isinstance(o, URIRef) and (p == DISTRIBUTION or _is_dependent(graph, o))):
             todo.append(o)
     done: set[object] = {subject}
     depth = 0
@@ -395,8 +467,22 @@ def source_lines(graph: Graph | Triples, subject: URIRef | BNode) -> list[str]:
                 if isinstance(o, BNode):
                     nxt.append(o)
         todo = nxt
-    return ntriples.lines((rename(s), p, rename(o)) for s, p, o in triples)  # type: ignore[misc]
+    # What ntriples.lines gives for the renamed triples, written directly.
+    return sorted({f"{renamed(s)} {_predicate_term(p)} {renamed(o)} ." for s, p, o in triples})
+
+
+_PREDICATE_TERMS: dict[object, str] = {}
+
+
+def _predicate_term(predicate: object) -> str:
+    """ntriples.term of a predicate, remembered: a catalogue uses few."""
+    text = _PREDICATE_TERMS.get(predicate)
+    if text is None:
+        if len(_PREDICATE_TERMS) > 10_000:
+            _PREDICATE_TERMS.clear()
+        text = _PREDICATE_TERMS[predicate] = ntriples.term(predicate)  # type: ignore[arg-type]
+    return text
 
 
 def _is_dependent(graph: Graph | Triples, node: URIRef) -> bool:
-    return any(t in _DEPENDENT_TYPES for t in graph.objects(node, RDF.type))
+    return any(t in _DEPENDENT_TYPES for t in graph.objects(node, TYPE))
