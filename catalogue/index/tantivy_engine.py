@@ -103,6 +103,16 @@ def _slot_fields(facet: str) -> tuple[str, ...]:
     return _SLOT_FIELDS[facet]
 
 
+@lru_cache(maxsize=65_536)
+def _facet_terms(facet: str, given: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(field, text) of what a document with these values of `facet` indexes:
+    the values in the facet's field, and its slot columns. Cached: the same
+    few values come back in almost every document."""
+    values = [an.safe_text(v) for v in given]
+    slots = zip(_slot_fields(facet), _slot_values(facet, values), strict=True)
+    return tuple((facet, value) for value in values) + tuple(slots)
+
+
 def _slot_values(facet: str, values: Iterable[str]) -> list[str]:
     """A facet's values as its slots' values (see `_SLOTS`)."""
     ordered = tuple(sorted(values))
@@ -110,9 +120,7 @@ def _slot_values(facet: str, values: Iterable[str]) -> list[str]:
     return [_slot_encode(ordered[i : i + 1]) for i in range(last)] + [_slot_encode(ordered[last:])]
 
 
-@lru_cache(maxsize=65_536)
 def _slot_encode(values: tuple[str, ...]) -> str:
-    # Cached: the same few codes and years come back in almost every document.
     return json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -210,11 +218,8 @@ class TantivyEngine(SearchEngine):
         for value in texts.everything:
             out.add_text(an.ALL_FIELD, value)
         for facet in FACETS:
-            values = [an.safe_text(v) for v in an.facet_values(doc, facet)]
-            for value in values:
-                out.add_text(facet, value)
-            for column, encoded in zip(_slot_fields(facet), _slot_values(facet, values), strict=True):
-                out.add_text(column, encoded)
+            for field, value in _facet_terms(facet, tuple(an.facet_values(doc, facet))):
+                out.add_text(field, value)
         title = an.safe_text(an.sort_title(doc))
         out.add_text("sort_title", title)
         out.add_unsigned("title_key", _title_key(title))
