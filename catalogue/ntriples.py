@@ -96,7 +96,12 @@ def term(node: Node) -> str:
 
 def line(triple: Triple) -> str:
     s, p, o = triple
-    return f"{term(s)} {term(p)} {term(o)} ."
+    return statement(term(s), term(p), term(o))
+
+
+def statement(subject: str, predicate: str, obj: str) -> str:
+    """One N-Triples line from its three terms, already written."""
+    return f"{subject} {predicate} {obj} ."
 
 
 def lines(triples: Iterable[Triple]) -> list[str]:

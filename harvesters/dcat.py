@@ -22,6 +22,7 @@ import gc
 import hashlib
 import warnings
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 from typing import Literal as Lit
 
@@ -468,20 +469,13 @@ def source_lines(graph: Graph | Triples, subject: URIRef | BNode) -> list[str]:
                     nxt.append(o)
         todo = nxt
     # What ntriples.lines gives for the renamed triples, written directly.
-    return sorted({f"{renamed(s)} {_predicate_term(p)} {renamed(o)} ." for s, p, o in triples})
+    return sorted({ntriples.statement(renamed(s), _predicate_term(p), renamed(o)) for s, p, o in triples})
 
 
-_PREDICATE_TERMS: dict[object, str] = {}
-
-
-def _predicate_term(predicate: object) -> str:
+@lru_cache(maxsize=4096)
+def _predicate_term(predicate: URIRef) -> str:
     """ntriples.term of a predicate, remembered: a catalogue uses few."""
-    text = _PREDICATE_TERMS.get(predicate)
-    if text is None:
-        if len(_PREDICATE_TERMS) > 10_000:
-            _PREDICATE_TERMS.clear()
-        text = _PREDICATE_TERMS[predicate] = ntriples.term(predicate)  # type: ignore[arg-type]
-    return text
+    return ntriples.term(predicate)
 
 
 def _is_dependent(graph: Graph | Triples, node: URIRef) -> bool:

@@ -597,7 +597,7 @@ class TantivyEngine(SearchEngine):
                 seen.update(generation.label_words(searcher, len(token) - distance, len(token) + distance))
                 near = [w for w in seen if an.edit_distance(token, w, distance) <= distance]
                 if near:
-                    return [(w, searcher.doc_freq(an.ALL_FIELD, w)) for w in near]
+                    return [(w, generation.doc_freq(searcher, an.ALL_FIELD, w)) for w in near]
             return []
 
         return an.suggest_query(text, plain.analyze, known, candidates)
@@ -835,23 +835,12 @@ class _Generation:
     def doc_freq(self, searcher: tantivy.Searcher, field: str, term: str) -> int:
         """The term's document frequency, remembered for the generation: "more
         like this" asks for every word of a page, and pages share most words."""
-        key = (field, term)
-        found = self._doc_freqs.get(key)
-        if found is None:
-            if len(self._doc_freqs) >= self._MAX_DOC_FREQS:
-                self._doc_freqs.clear()  # a crude bound: refilling is cheap
-            found = self._doc_freqs[key] = searcher.doc_freq(field, term)
-        return found
+        return _memo(self._doc_freqs, self._MAX_DOC_FREQS, (field, term), lambda: searcher.doc_freq(field, term))
 
     def remember(self, key: tuple[str, str], compute: Callable[[], Any]) -> Any:
         """A fact about a query word in this generation (from its terms'
         document frequencies, which a commit changes), computed once."""
-        found = self._words.get(key, _MISSING)
-        if found is _MISSING:
-            if len(self._words) >= self._MAX_WORDS:
-                self._words.clear()  # a crude bound, as for doc_freq
-            found = self._words[key] = compute()
-        return found
+        return _memo(self._words, self._MAX_WORDS, key, compute)
 
     def counts_get(self, key: tuple) -> dict[str, list[tuple[str, int]]] | None:
         with self._lock:
@@ -865,6 +854,17 @@ class _Generation:
             self._counts[key] = counts
             while len(self._counts) > self._MAX_COUNTS:
                 self._counts.popitem(last=False)
+
+
+def _memo(cache: dict, limit: int, key: Any, compute: Callable[[], Any]) -> Any:
+    """`cache[key]`, computed once; the cache starts again when it holds
+    `limit` entries (a crude bound: refilling is cheap)."""
+    found = cache.get(key, _MISSING)
+    if found is _MISSING:
+        if len(cache) >= limit:
+            cache.clear()
+        found = cache[key] = compute()
+    return found
 
 
 class _Snippets:
