@@ -192,29 +192,50 @@ class _Triples:
 
 
 class _Graph:
-    """The two reads `mapping.from_graph` makes of an rdflib graph
-    (`objects`, `value`), over one entity's triples: building a real rdflib
-    graph cost more than everything else in loading a page."""
+    """The reads `mapping.from_graph` makes of an rdflib graph (`objects`,
+    `value`, `predicate_objects`), over one entity's triples: building a real
+    rdflib graph cost more than everything else in loading a page."""
 
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self._objects: dict[tuple[OxTerm, OxTerm], list[OxTerm]] = defaultdict(list)
+        self._objects: dict[OxTerm, dict[OxTerm, list[OxTerm]]] = defaultdict(dict)  # subject -> predicate -> objects
         for t in triples:
-            self._objects[(t.subject, t.predicate)].append(t.object)  # type: ignore[index]
+            self._objects[t.subject].setdefault(t.predicate, []).append(t.object)  # type: ignore[index]
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._objects.values())
+        return sum(len(v) for by_predicate in self._objects.values() for v in by_predicate.values())
 
     @staticmethod
-    def _key(subject: Node, predicate: Node) -> tuple[OxTerm, OxTerm]:
-        node = _ox_iri(str(subject)) if isinstance(subject, URIRef) else ox.BlankNode(str(subject))
-        return (node, _ox_iri(str(predicate)))
+    def _node(subject: Node) -> OxTerm:
+        return _ox_iri(str(subject)) if isinstance(subject, URIRef) else ox.BlankNode(str(subject))
+
+    def _found(self, subject: Node, predicate: Node) -> list[OxTerm]:
+        return self._objects.get(self._node(subject), {}).get(_ox_iri(str(predicate)), [])
 
     def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
-        return (to_rdflib(o) for o in self._objects.get(self._key(subject, predicate), []))
+        return (_rdflib_term(o) for o in self._found(subject, predicate))
 
     def value(self, subject: Node, predicate: Node) -> Node | None:
-        found = self._objects.get(self._key(subject, predicate))
-        return to_rdflib(found[0]) if found else None
+        found = self._found(subject, predicate)
+        return _rdflib_term(found[0]) if found else None
+
+    def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:
+        for predicate, objects in self._objects.get(self._node(subject), {}).items():
+            term = to_rdflib(predicate)
+            for o in objects:
+                yield term, _rdflib_term(o)
+
+
+def _rdflib_term(term: OxTerm) -> Node:
+    # Typed values recur on most pages (dates, amounts, booleans) and rdflib
+    # parses each one it makes; texts with a language tag are mostly unique.
+    if type(term) is ox.Literal and term.language is None:
+        return _typed_literal(term)
+    return to_rdflib(term)
+
+
+@lru_cache(maxsize=8192)
+def _typed_literal(literal: ox.Literal) -> Node:
+    return to_rdflib(literal)
 
 
 @lru_cache(maxsize=4096)

@@ -290,8 +290,13 @@ def from_graph(graph: Graph, uri: str, uris: Uris) -> Entity:
     if kind is None:
         raise MappingError(f"{uri} is not one of this catalogue's entity URIs")
     data: dict[str, Any] = {"key": uris.key_of(uri, kind)}
+    # One pass over the subject's statements instead of one look-up per
+    # field (27 for a practice, most of them empty): objects keep their order.
+    by_predicate: dict[Any, list[Any]] = {}
+    for predicate, obj in graph.predicate_objects(subject):
+        by_predicate.setdefault(predicate, []).append(obj)
     for field in FIELDS[kind]:
-        objects = list(graph.objects(subject, field.predicate))
+        objects = by_predicate.get(field.predicate)
         if objects:
             value = _read(field, objects, uris)
             if value not in (None, [], {}):
