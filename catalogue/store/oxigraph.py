@@ -66,9 +66,8 @@ class OxigraphStore(Store):
         # update per batch: drop and insert, one transaction. Blank node
         # labels would be shared across the graphs of one N-Quads document,
         # so records with blank nodes take the update too.
-        texts = [_text(rec) for rec in records]
-        if all(self._is_fresh(rec, text) for rec, text in zip(records, texts, strict=True)):
-            self._bulk_load(records, texts)
+        if all(self._is_fresh(rec) for rec in records):
+            self._bulk_load(records)
             return
         parts = []
         for rec in records:
@@ -76,18 +75,19 @@ class OxigraphStore(Store):
             parts.append("INSERT DATA { GRAPH <" + rec.graph + "> {\n" + "\n".join(rec.lines) + "\n} }")
         self._update(" ;\n".join(parts))
 
-    def _is_fresh(self, rec: RecordWrite, text: str) -> bool:
+    def _is_fresh(self, rec: RecordWrite) -> bool:
         try:
             held = self._store.contains_named_graph(ox.NamedNode(rec.graph))
         except ValueError as exc:
             raise StoreError(f"not a graph name: {rec.graph!r}: {exc}") from exc
-        return not held and "_:" not in text
+        return not held and not any("_:" in line for line in rec.lines)
 
-    def _bulk_load(self, records: Sequence[RecordWrite], texts: Sequence[str]) -> None:
+    def _bulk_load(self, records: Sequence[RecordWrite]) -> None:
         """Load new records whole or not at all: the journal names their
         graphs before the load and is removed once it has landed; a failed
         load is undone at once, a crash at the next writable open."""
-        data = "".join(_quads(rec, text) for rec, text in zip(records, texts, strict=True))
+        # A canonical line ends with " ."; the graph name goes before the dot.
+        data = "".join(line[:-1] + f"<{rec.graph}> .\n" for rec in records for line in rec.lines)
         journal = self._journal
         if journal is not None:
             with journal.open("w", encoding="utf-8") as out:
@@ -272,20 +272,3 @@ class OxigraphStore(Store):
             self._store.flush()
         except (OSError, AttributeError):
             pass
-
-
-def _text(rec: RecordWrite) -> str:
-    """A record's lines as one text, each line ending with a newline."""
-    return "\n".join(rec.lines) + "\n" if rec.lines else ""
-
-
-def _quads(rec: RecordWrite, text: str) -> str:
-    """The record's N-Triples text as N-Quads in its graph. A canonical line
-    ends with " ." and holds no raw newline (literals escape it), so " .\\n"
-    is found only at line ends: one replace in C instead of a Python step
-    per line (the writer thread holds the GIL meanwhile)."""
-    suffix = f" <{rec.graph}> .\n"
-    quads = text.replace(" .\n", suffix)
-    if quads.count(suffix) != len(rec.lines):  # lines not ending " .": the graph before each final dot
-        return "".join(line[:-1] + f"<{rec.graph}> .\n" for line in rec.lines)
-    return quads
