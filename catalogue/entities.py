@@ -192,9 +192,9 @@ class _Triples:
 
 
 class _Graph:
-    """The reads `mapping.from_graph` makes of an rdflib graph (`objects`,
-    `value`, `predicate_objects`), over one entity's triples: building a real
-    rdflib graph cost more than everything else in loading a page."""
+    """The two reads `mapping.from_graph` makes of an rdflib graph
+    (`predicate_objects`, `value`), over one entity's triples: building a
+    real rdflib graph cost more than everything else in loading a page."""
 
     def __init__(self, triples: Iterable[ox.Triple]) -> None:
         self._objects: dict[OxTerm, dict[OxTerm, list[OxTerm]]] = defaultdict(dict)  # subject -> predicate -> objects
@@ -208,14 +208,8 @@ class _Graph:
     def _node(subject: Node) -> OxTerm:
         return _ox_iri(str(subject)) if isinstance(subject, URIRef) else ox.BlankNode(str(subject))
 
-    def _found(self, subject: Node, predicate: Node) -> list[OxTerm]:
-        return self._objects.get(self._node(subject), {}).get(_ox_iri(str(predicate)), [])
-
-    def objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
-        return (_rdflib_term(o) for o in self._found(subject, predicate))
-
     def value(self, subject: Node, predicate: Node) -> Node | None:
-        found = self._found(subject, predicate)
+        found = self._objects.get(self._node(subject), {}).get(_ox_iri(str(predicate)))
         return _rdflib_term(found[0]) if found else None
 
     def predicate_objects(self, subject: Node) -> Iterator[tuple[Node, Node]]:

@@ -4,7 +4,6 @@ and the writer of its files."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -13,7 +12,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 PER_FILE = 50_000
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC  # what open(path, "xb") asks
 _NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -107,19 +105,13 @@ class FileWriter:
         if target.parent not in self._dirs:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(target.parent)
-        # os.open and os.write: a file object cost two more system calls
-        # (fstat, isatty), each one more hand-over of the GIL.
         try:
-            fd = os.open(target, _CREATE, 0o666)
+            handle = open(target, "xb")  # noqa: SIM115 - closed below
         except FileExistsError:
             self._replace(target, data)
             return
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        with handle:
+            handle.write(data)
 
     @staticmethod
     def _replace(target: Path, data: bytes) -> None:
