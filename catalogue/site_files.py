@@ -42,11 +42,33 @@ def sitemaps(site_url: str, html_paths: Sequence[str]) -> list[tuple[str, bytes]
     return [("sitemap.xml", index.encode()), *parts]
 
 
+FileItem = tuple[Path, bytes, bool]  # where, what, and whether it replaces a file the last build wrote
+
+
+class PendingFiles:
+    """The files a worker process of a parallel build rendered, for its
+    parent to write on its own main thread. A writer thread beside a thread
+    running Python pays for handing the interpreter's lock back and forth:
+    90-220 µs of kernel time a file here, against 16-47 µs for a thread
+    writing alone (a full build at 100,000: 441 against 396 pages/s)."""
+
+    def __init__(self) -> None:
+        self.files: list[FileItem] = []
+
+    def create(self, target: Path, data: bytes) -> None:
+        self.files.append((target, data, False))
+
+    def replace(self, target: Path, data: bytes) -> None:
+        self.files.append((target, data, True))
+
+
 class FileWriter:
     """Writes the build's files on a few threads, so that the file system's
     latency (creating a file took 0.1-0.5 ms here) overlaps the rendering
     instead of adding to it. Files go in groups (one thread hand-over per
-    group, not per file); `wait()` re-raises the first failure."""
+    group, not per file); `wait()` re-raises the first failure. `write_now`
+    writes on the calling thread (a parallel build's parent, writing what
+    its workers rendered: `PendingFiles`)."""
 
     THREADS = 4
     GROUP = 12  # files handed over at once
@@ -55,7 +77,7 @@ class FileWriter:
     def __init__(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future[None]] = deque()
-        self._group: list[tuple[Path, bytes, bool]] = []
+        self._group: list[FileItem] = []
         self._dirs: set[Path] = set()  # folders known to exist
 
     def create(self, target: Path, data: bytes) -> None:
@@ -90,11 +112,11 @@ class FileWriter:
             self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="site-writer")
         while len(self._pending) >= self.BACKLOG:
             self._pending.popleft().result()
-        self._pending.append(self._pool.submit(self._write_group, self._group))
+        self._pending.append(self._pool.submit(self.write_now, self._group))
         self._group = []
 
-    def _write_group(self, group: list[tuple[Path, bytes, bool]]) -> None:
-        for target, data, replace in group:
+    def write_now(self, files: list[FileItem]) -> None:
+        for target, data, replace in files:
             if replace:
                 self._replace(target, data)
             else:

@@ -42,7 +42,7 @@ from .index import Query, Result
 from .runs import last_harvest
 from .settings import Settings
 from .stats import figures
-from .site_files import FileWriter, robots_txt, sitemaps
+from .site_files import FileItem, FileWriter, PendingFiles, robots_txt, sitemaps
 from .site_manifest import NAME as MANIFEST  # noqa: F401 - the manifest file's name, for callers
 from .site_manifest import Manifest, PageRecord
 from .twins import json_twin, rdf_twins
@@ -208,7 +208,8 @@ class SiteBuilder:
         self._results: list[tuple[str, PageRecord | None]] = []  # worker side: what to record
         self.linked = Linked(cat.store, cat.uris)  # organisations and projects, read once per build (or worker)
         self._views: dict[tuple[str, str], EntityView | None] = {}  # loaded ahead by `prefetch`
-        self.writer = FileWriter()
+        self.files = FileWriter()  # what this process writes (a parallel build's parent: its workers' files too)
+        self.writer: FileWriter | PendingFiles = self.files  # where `_write` sends files (a worker's: PendingFiles)
         self.ahead = Ahead()  # threads only for an incremental build (see `_build`)
 
     # --- files -------------------------------------------------------------------
@@ -483,7 +484,7 @@ class SiteBuilder:
         use_compiled_cache(_templates_cache(self.out), self.options.languages)
         try:
             self._build()
-            self.writer.close()  # every file on disk before the manifest says so
+            self.files.close()  # every file on disk before the manifest says so
         finally:
             use_compiled_cache(None, self.options.languages)
             self.manifest.close()
@@ -556,7 +557,8 @@ class SiteBuilder:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(self.cat.settings, self.options)) as pool:  # fmt: skip
-            for results, counts, changed in pool.map(_worker_batch, self._payload(tasks)):
+            for results, counts, changed, files in pool.map(_worker_batch, self._payload(tasks)):
+                self.files.write_now(files)  # on disk before the manifest records them
                 self.manifest.put_many([(page_id, record) for page_id, record in results if record is not None])
                 for page_id, record in results:
                     if record is None:
@@ -761,19 +763,20 @@ def _batches(tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
 
 def _worker_batch(
     items: list[tuple[str, str, PageRecord]],
-) -> tuple[list[tuple[str, PageRecord | None]], dict[str, int], bool]:
-    """Render a batch in a worker: (page records to keep, counts, pages changed)."""
+) -> tuple[list[tuple[str, PageRecord | None]], dict[str, int], bool, list[FileItem]]:
+    """Render a batch in a worker: (page records to keep, counts, pages
+    changed, the files for the parent to write)."""
     builder = _WORKER
     assert builder is not None
     builder._results = []
     builder.report = BuildReport(full=True)
     builder.pages_changed = False
+    builder.writer = pending = PendingFiles()
     builder.run_batch(list(items))
-    builder.writer.wait()  # written before the parent records them
     r = builder.report
     counts = {"pages": r.pages, "files_written": r.files_written, "files_unchanged": r.files_unchanged,
               "files_removed": r.files_removed}  # fmt: skip
-    return builder._results, counts, builder.pages_changed
+    return builder._results, counts, builder.pages_changed, pending.files
 
 
 def _twin_bytes(data: dict[str, object]) -> bytes:
