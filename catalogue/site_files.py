@@ -4,6 +4,7 @@ and the writer of its files."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -42,7 +43,9 @@ def sitemaps(site_url: str, html_paths: Sequence[str]) -> list[tuple[str, bytes]
     return [("sitemap.xml", index.encode()), *parts]
 
 
-FileItem = tuple[Path, bytes, bool]  # where, what, and whether it replaces a file the last build wrote
+# Where (a path as text: pathlib's joins and hashes were a tenth of a parallel build's
+# parent), what, and whether it replaces a file the last build wrote.
+FileItem = tuple[str, bytes, bool]
 
 
 class PendingFiles:
@@ -55,10 +58,10 @@ class PendingFiles:
     def __init__(self) -> None:
         self.files: list[FileItem] = []
 
-    def create(self, target: Path, data: bytes) -> None:
+    def create(self, target: str, data: bytes) -> None:
         self.files.append((target, data, False))
 
-    def replace(self, target: Path, data: bytes) -> None:
+    def replace(self, target: str, data: bytes) -> None:
         self.files.append((target, data, True))
 
 
@@ -78,13 +81,13 @@ class FileWriter:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[Future[None]] = deque()
         self._group: list[FileItem] = []
-        self._dirs: set[Path] = set()  # folders known to exist
+        self._dirs: set[str] = set()  # folders known to exist
 
-    def create(self, target: Path, data: bytes) -> None:
+    def create(self, target: str, data: bytes) -> None:
         """A file the last build did not write (replaced if it is there after all)."""
         self._add(target, data, False)
 
-    def replace(self, target: Path, data: bytes) -> None:
+    def replace(self, target: str, data: bytes) -> None:
         self._add(target, data, True)
 
     def wait(self) -> None:
@@ -100,7 +103,7 @@ class FileWriter:
                 self._pool.shutdown()
                 self._pool = None
 
-    def _add(self, target: Path, data: bytes, replace: bool) -> None:
+    def _add(self, target: str, data: bytes, replace: bool) -> None:
         self._group.append((target, data, replace))
         if len(self._group) >= self.GROUP:
             self._hand_over()
@@ -122,11 +125,12 @@ class FileWriter:
             else:
                 self._create(target, data)
 
-    def _create(self, target: Path, data: bytes) -> None:
+    def _create(self, target: str, data: bytes) -> None:
         # One open and no stat in the usual case: the file is new.
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
+        folder = os.path.dirname(target)
+        if folder not in self._dirs:
+            os.makedirs(folder, exist_ok=True)
+            self._dirs.add(folder)
         try:
             handle = open(target, "xb")  # noqa: SIM115 - closed below
         except FileExistsError:
@@ -136,12 +140,12 @@ class FileWriter:
             handle.write(data)
 
     @staticmethod
-    def _replace(target: Path, data: bytes) -> None:
+    def _replace(target: str, data: bytes) -> None:
         # Atomically: a live site never serves half a file.
-        tmp = target.with_name(f"{target.name}.{threading.get_ident()}.tmp")
+        tmp = Path(f"{target}.{threading.get_ident()}.tmp")
         try:
             tmp.write_bytes(data)
         except FileNotFoundError:  # its folder went since the last build
-            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(data)
         tmp.replace(target)

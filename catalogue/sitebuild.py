@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -196,6 +197,7 @@ class SiteBuilder:
         self.cat = cat
         self.options = options
         self.out = options.out
+        self._root = str(options.out)  # as text: files are written by `{root}/{path}` (see site_files.FileItem)
         self.site = views.Site(static=True, api_base=options.api_base, base_uri=cat.uris.base)
         self.links = {
             lang: Links(lang=lang, static=True, api_base=options.api_base, languages=options.languages)
@@ -221,9 +223,9 @@ class SiteBuilder:
     def _write(self, record: PageRecord, path: str, data: bytes, old: dict[str, str]) -> None:
         digest = _sha(data)
         record.files[path] = digest
-        target = self.out / path
+        target = f"{self._root}/{path}"
         if path in old:  # written before: replace it only when its bytes changed
-            if old[path] == digest and target.is_file():
+            if old[path] == digest and os.path.isfile(target):
                 self.report.files_unchanged += 1
                 return
             self.writer.replace(target, data)
