@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -580,18 +580,35 @@ class SiteBuilder:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(self.cat.settings, self.options)) as pool:  # fmt: skip
-            for results, counts, changed, files in pool.map(_worker_batch, self._payload(tasks)):
-                self.files.write_now(files)  # on disk before the manifest records them
-                self.manifest.put_many([(page_id, record) for page_id, record in results if record is not None])
-                for page_id, record in results:
-                    if record is None:
-                        self.manifest.drop(page_id)
-                    else:
-                        self.seen.add(page_id)
-                self.pages_changed |= changed
-                for name, value in counts.items():
-                    setattr(self.report, name, getattr(self.report, name) + value)
+            # A few batches in flight per worker, taken as they finish (a long
+            # listing does not hold up the others): the workers never wait for
+            # work, and the rendered files held in memory stay bounded when
+            # the disk is slower than the rendering.
+            running: set[Future[_BatchResult]] = set()
+            for items in self._payload(tasks):
+                running.add(pool.submit(_worker_batch, items))
+                if len(running) >= IN_FLIGHT * jobs:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._take(future.result())
+            for future in as_completed(running):
+                self._take(future.result())
         self.manifest.commit()
+
+    def _take(self, done: _BatchResult) -> None:
+        """Write what a worker rendered, then record its pages."""
+        assert self.manifest is not None
+        results, counts, changed, files = done
+        self.files.write_now(files)  # on disk before the manifest records them
+        self.manifest.put_many([(page_id, record) for page_id, record in results if record is not None])
+        for page_id, record in results:
+            if record is None:
+                self.manifest.drop(page_id)
+            else:
+                self.seen.add(page_id)
+        self.pages_changed |= changed
+        for name, value in counts.items():
+            setattr(self.report, name, getattr(self.report, name) + value)
 
     def _payload(self, tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str, PageRecord]]]:
         """Batches for the workers, each task with what its page wrote last time."""
@@ -739,9 +756,14 @@ class SiteBuilder:
 
 AHEAD_THREADS = 2  # threads of an incremental build's searches ahead (`Ahead`)
 PARALLEL_FROM = 200  # tasks; below this, starting processes costs more than it saves
+IN_FLIGHT = 4  # batches handed to each worker ahead of the parent's writing
 BATCH = 100  # entities loaded and rendered together (one store query for all)
 WORKER_GC = (20_000, 50, 100)  # the collector's thresholds in a worker (Python's: 700, 10, 10)
 _WORKER: SiteBuilder | None = None
+# What a worker sends back for a batch: page records to keep (None: forget
+# the page), counts for the report, whether a page appeared or went, and the
+# files for the parent to write.
+_BatchResult = tuple[list[tuple[str, PageRecord | None]], dict[str, int], bool, list[FileItem]]
 
 
 def _starting(deps: set[str], *prefixes: str) -> set[str]:
@@ -787,9 +809,7 @@ def _batches(tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
         yield batch
 
 
-def _worker_batch(
-    items: list[tuple[str, str, PageRecord]],
-) -> tuple[list[tuple[str, PageRecord | None]], dict[str, int], bool, list[FileItem]]:
+def _worker_batch(items: list[tuple[str, str, PageRecord]]) -> _BatchResult:
     """Render a batch in a worker: (page records to keep, counts, pages
     changed, the files for the parent to write)."""
     builder = _WORKER
