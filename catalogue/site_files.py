@@ -127,7 +127,7 @@ class FileWriter:
 
     def _create(self, target: str, data: bytes) -> None:
         # One open and no stat in the usual case: the file is new.
-        folder = os.path.dirname(target)
+        folder = target.rpartition("/")[0]  # (os.path.dirname: 6 µs a file in the parent's profile)
         if folder not in self._dirs:
             os.makedirs(folder, exist_ok=True)
             self._dirs.add(folder)
