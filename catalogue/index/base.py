@@ -8,7 +8,7 @@ both in this package, selected by the setting `CATALOGUE_SEARCH_ENGINE`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -123,6 +123,10 @@ class SearchEngine(ABC):
     @abstractmethod
     def more_like_this(self, uri: str, limit: int = 5, lang: str = "en") -> list[Hit]:
         """Documents most similar to the given one (excluding it); titles in `lang` where they exist."""
+
+    def more_like_these(self, uris: Sequence[str], limit: int = 5, lang: str = "en") -> dict[str, list[Hit]]:
+        """`more_like_this` of each uri (an engine may work them out together)."""
+        return {uri: self.more_like_this(uri, limit, lang) for uri in uris}
 
     def count(self) -> int:
         return len(self.versions())

@@ -767,6 +767,19 @@ def test_more_like_this_respects_limit_and_unknown_uris(loaded: SearchEngine) ->
     assert loaded.more_like_this("gp:nowhere") == []
 
 
+def test_more_like_these_answers_each_as_more_like_this(loaded: SearchEngine) -> None:
+    """The static build asks for a batch at once: each answer is the one a
+    single call gives, whatever else is in the batch."""
+    uris = [d.uri for d in CORPUS] + ["gp:nowhere"]
+    together = loaded.more_like_these(uris, limit=3, lang="fr")
+    assert list(together) == uris
+    assert together["gp:nowhere"] == [] and sum(1 for hits in together.values() if hits) >= len(CORPUS) - 1
+    for uri in uris:
+        assert together[uri] == loaded.more_like_this(uri, limit=3, lang="fr")
+    assert loaded.more_like_these(list(reversed(uris)), limit=3, lang="fr") == together
+    assert loaded.more_like_these([], limit=3) == {}
+
+
 # --- hostile input ---------------------------------------------------------
 
 HOSTILE = [
