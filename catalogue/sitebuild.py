@@ -208,6 +208,7 @@ class SiteBuilder:
         self.seen: set[str] = set()  # pages rendered by this build
         self.pages_changed = False  # a page or file appeared or went (the sitemap must follow)
         self._results: list[tuple[str, PageRecord | None]] = []  # worker side: what to record
+        self._given: dict[str, PageRecord] = {}  # worker side: a listing's pages as the last build recorded them
         self.linked = Linked(cat.store, cat.uris)  # organisations and projects, read once per build (or worker)
         self._views: dict[tuple[str, str], EntityView | None] = {}  # loaded ahead by `prefetch`
         self._related: dict[str, list[Hit]] = {}  # practice uri -> its "more like this", found ahead by `_prepare`
@@ -219,7 +220,7 @@ class SiteBuilder:
     # --- files -------------------------------------------------------------------
 
     def _old(self, page_id: str) -> PageRecord:
-        record = self.manifest.record(page_id) if self.manifest is not None else None
+        record = self.manifest.record(page_id) if self.manifest is not None else self._given.get(page_id)
         return record or PageRecord()
 
     def _write(self, record: PageRecord, path: str, data: bytes, old: dict[str, str]) -> None:
@@ -586,7 +587,7 @@ class SiteBuilder:
             # the disk is slower than the rendering.
             running: set[Future[_BatchResult]] = set()
             for items in self._payload(tasks):
-                running.add(pool.submit(_worker_batch, items))
+                running.add(pool.submit(_worker_batch, items, self._listing_records(items)))
                 if len(running) >= IN_FLIGHT * jobs:
                     done, running = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
@@ -609,6 +610,15 @@ class SiteBuilder:
         self.pages_changed |= changed
         for name, value in counts.items():
             setattr(self.report, name, getattr(self.report, name) + value)
+
+    def _listing_records(self, items: list[tuple[str, str, PageRecord]]) -> dict[str, PageRecord]:
+        """What the last build recorded of the pages of the whole listings
+        among these tasks (`country:ITA:1`, ...): a worker has no manifest,
+        and without them it would write every listing page again."""
+        assert self.manifest is not None
+        pages = [page for kind, key, _ in items if kind in ("country", "theme") and ":" not in key
+                 for page in self.manifest.page_ids(f"{kind}:{key}:")]  # fmt: skip
+        return self.manifest.records(pages) if pages else {}
 
     def _payload(self, tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str, PageRecord]]]:
         """Batches for the workers, each task with what its page wrote last time."""
@@ -809,12 +819,13 @@ def _batches(tasks: list[tuple[str, str]]) -> Iterator[list[tuple[str, str]]]:
         yield batch
 
 
-def _worker_batch(items: list[tuple[str, str, PageRecord]]) -> _BatchResult:
+def _worker_batch(items: list[tuple[str, str, PageRecord]], listing_records: dict[str, PageRecord]) -> _BatchResult:
     """Render a batch in a worker: (page records to keep, counts, pages
     changed, the files for the parent to write)."""
     builder = _WORKER
     assert builder is not None
     builder._results = []
+    builder._given = listing_records
     builder.report = BuildReport(full=True)
     builder.pages_changed = False
     builder.writer = pending = PendingFiles()

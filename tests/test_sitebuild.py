@@ -402,19 +402,21 @@ def test_worker_processes_write_the_same_site(own_catalogue: tuple[Catalogue, Pa
 def test_a_parallel_build_puts_back_a_missing_file(own_catalogue: tuple[Catalogue, Path], tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """The workers render, their parent writes: a file the manifest knows but
-    the disk lost is written again (a replacement, not a new file)."""
+    the disk lost is written again (a replacement, not a new file), and no
+    other, listing pages included (a worker knows what they wrote last time)."""
     cat, _sources = own_catalogue
     monkeypatch.setattr(sitebuild, "PARALLEL_FROM", 1)
     out = tmp_path / "site"
     options = BuildOptions(out=out, languages=("en",), jobs=2)
     build_site(cat, options)
     page, *others = sorted((out / "practice").glob("*"))
+    others += [p for p in out.rglob("*") if _site_file(p) and p.parent.name != "practice"]  # listings too
     before, stamps = page.read_bytes(), {p: p.stat().st_mtime_ns for p in others}
     page.unlink()
     again = build_site(cat, replace(options, force=True))
     assert page.read_bytes() == before
     assert {p: p.stat().st_mtime_ns for p in others} == stamps  # the unchanged ones stay as they were
-    assert again.files_written >= 1 and again.files_unchanged >= len(others)
+    assert again.files_written == 1
     assert not list(out.rglob("*.tmp"))
 
 
